@@ -1,0 +1,90 @@
+package pforte
+
+import "time"
+
+// Role says what an account may do beyond its own pages. Links to
+// businesses are permissions on one business each and live beside it.
+type Role string
+
+// The roles. Every account is a member; staff may later administer.
+const (
+	RoleMember Role = "member"
+	RoleStaff  Role = "staff"
+)
+
+// Account is one person's login: an e-mail address (kept in normalised form)
+// and a password. A zero time means "never" (not confirmed, never logged in).
+type Account struct {
+	ID                int64
+	Email             string
+	Role              Role
+	PasswordHash      string
+	PasswordSetAt     time.Time
+	PasswordExpiredAt time.Time
+	// PreviousHash is the hash of the password before the current one (or
+	// an imported legacy hash): it is kept only to refuse its re-use.
+	PreviousHash string
+	ConfirmedAt  time.Time
+	CreatedAt    time.Time
+	LastLoginAt  time.Time
+}
+
+// Confirmed reports whether the address was confirmed by mail.
+func (a *Account) Confirmed() bool { return !a.ConfirmedAt.IsZero() }
+
+// PasswordExpired reports whether the current password may no longer be used.
+func (a *Account) PasswordExpired() bool {
+	return !a.PasswordExpiredAt.IsZero() || a.PasswordHash == ""
+}
+
+// Session is a signed-in browser. Its ID lives only in the cookie; the
+// store keeps a hash of it.
+type Session struct {
+	ID         string
+	AccountID  int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// TokenKind tells what a mailed link is for.
+type TokenKind string
+
+// The kinds of mailed links.
+const (
+	ConfirmToken TokenKind = "confirm"
+	ResetToken   TokenKind = "reset"
+)
+
+// Event names a security event of the audit log.
+type Event string
+
+// The audited events.
+const (
+	EventRegistered         Event = "registered"
+	EventRegisterExisting   Event = "register-existing"
+	EventConfirmed          Event = "confirmed"
+	EventConfirmResent      Event = "confirm-resent"
+	EventLoginSucceeded     Event = "login-succeeded"
+	EventLoginFailed        Event = "login-failed"
+	EventThrottled          Event = "throttled"
+	EventResetRequested     Event = "reset-requested"
+	EventResetDone          Event = "reset-done"
+	EventPasswordChanged    Event = "password-changed"
+	EventPasswordRehashed   Event = "password-rehashed"
+	EventLogout             Event = "logout"
+	EventSessionExpired     Event = "session-expired"
+	EventCrossOriginRefused Event = "cross-origin-refused"
+)
+
+// AuditEntry is one line of the audit log. It never holds a password or a
+// token; AccountID is zero when no account is known.
+type AuditEntry struct {
+	ID        int64
+	At        time.Time
+	Event     Event
+	AccountID int64
+	Email     string // filled when read, from the account if it still exists
+	Client    string
+	Detail    string
+}

@@ -1,0 +1,131 @@
+// Package pforte holds the domain of the login service: the error codes of
+// the contract, the account and the events that other packages share. It
+// imports nothing of the project, so every other package may depend on it.
+package pforte
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a machine-readable error code of the contract (§5). Pages carry it
+// as data-error-code; the help page explains each one under #fehler-CODE.
+type Code string
+
+// The error codes of the contract. Internal is ours: anything unexpected,
+// shown to the user without details and logged for the operator.
+const (
+	InvalidCredentials Code = "invalid-credentials"
+	NotConfirmed       Code = "not-confirmed"
+	PasswordExpired    Code = "password-expired"
+	Throttled          Code = "throttled"
+	Policy             Code = "policy"
+	InvalidEmail       Code = "invalid-email"
+	TokenInvalid       Code = "token-invalid"
+	SessionExpired     Code = "session-expired"
+	Forbidden          Code = "forbidden"
+	PINInvalid         Code = "pin-invalid"
+	PINLocked          Code = "pin-locked"
+	BadRequest         Code = "bad-request"
+	NotFound           Code = "not-found"
+	Internal           Code = "internal"
+)
+
+// CodeInfo is what the user learns about a code: the HTTP status that goes
+// with it, a German title, and the remedy shown on the help page.
+type CodeInfo struct {
+	Code   Code
+	Status int
+	Title  string
+	Remedy string
+}
+
+// Codes is the one list of error codes, in the order the help page shows them.
+var Codes = []CodeInfo{
+	{InvalidCredentials, 401, "E-Mail-Adresse oder Passwort falsch",
+		"Prüfen Sie die E-Mail-Adresse und das Passwort (Groß- und Kleinschreibung beachten). Wenn Sie Ihr Passwort nicht mehr wissen, nutzen Sie „Passwort vergessen“. Sind Sie noch nicht registriert, registrieren Sie sich bitte neu."},
+	{NotConfirmed, 403, "E-Mail-Adresse noch nicht bestätigt",
+		"Öffnen Sie den Link in der Bestätigungsmail, die wir Ihnen nach der Registrierung geschickt haben. Sie können die Mail auf der Anmeldeseite erneut anfordern."},
+	{PasswordExpired, 403, "Passwort abgelaufen",
+		"Ihr bisheriges Passwort gilt nicht mehr, zum Beispiel wegen einer neuen Passwort-Richtlinie. Legen Sie über „Passwort vergessen“ ein neues Passwort an; das bisherige dürfen Sie nicht wieder verwenden."},
+	{Throttled, 429, "Zu viele Versuche",
+		"Aus Sicherheitsgründen ist eine Pause nötig. Warten Sie die angegebene Zeit ab und versuchen Sie es dann erneut."},
+	{Policy, 422, "Passwort erfüllt die Richtlinie nicht",
+		"Das neue Passwort muss alle Regeln der Passwort-Richtlinie erfüllen. Die Meldung nennt jede Regel, die nicht erfüllt ist."},
+	{InvalidEmail, 422, "Keine gültige E-Mail-Adresse",
+		"Geben Sie eine vollständige E-Mail-Adresse ein, zum Beispiel name@beispiel.de."},
+	{TokenInvalid, 410, "Link ungültig oder abgelaufen",
+		"Der Link ist unbekannt, abgelaufen oder wurde schon benutzt. Fordern Sie eine neue Mail an: über „Passwort vergessen“ oder auf der Anmeldeseite."},
+	{SessionExpired, 200, "Sitzung abgelaufen",
+		"Aus Sicherheitsgründen werden Sie nach einer Zeit ohne Aktivität automatisch abgemeldet. Bitte melden Sie sich erneut an."},
+	{Forbidden, 403, "Keine Zugriffsberechtigung",
+		"Sie sind angemeldet, haben aber kein Recht auf diese Seite. Für betriebsbezogene Dienste verknüpfen Sie Ihr Konto mit der PIN Ihres Betriebs."},
+	{PINInvalid, 422, "PIN ungültig",
+		"Betriebsnummer oder PIN stimmen nicht, oder die PIN ist abgelaufen oder schon benutzt. Prüfen Sie beides anhand des Briefes oder beantragen Sie eine neue PIN."},
+	{PINLocked, 429, "PIN-Eingabe gesperrt",
+		"Für diesen Betrieb wurde zu oft eine falsche PIN eingegeben. Die Eingabe ist vorübergehend gesperrt; versuchen Sie es später erneut."},
+	{BadRequest, 400, "Ungültige Anfrage",
+		"Die Eingabe war fehlerhaft oder zu lang. Bitte laden Sie die Seite neu und versuchen Sie es erneut."},
+	{NotFound, 404, "Seite nicht gefunden",
+		"Die Adresse ist unbekannt. Prüfen Sie den Link oder beginnen Sie auf der Startseite."},
+	{Internal, 500, "Interner Fehler",
+		"Ein unerwarteter Fehler ist aufgetreten. Bitte versuchen Sie es später erneut; bleibt der Fehler, schreiben Sie uns."},
+}
+
+// Info returns the entry of code in Codes; unknown codes are Internal.
+func Info(code Code) CodeInfo {
+	for _, c := range Codes {
+		if c.Code == code {
+			return c
+		}
+	}
+	return Info(Internal)
+}
+
+// Error is an error the user may see: its Code is machine-readable, its
+// Message German prose. Rules lists the broken password rules of a Policy
+// error; RetryAfter the seconds to wait of a Throttled or PINLocked error.
+type Error struct {
+	Code       Code
+	Message    string
+	Rules      []string
+	RetryAfter int
+}
+
+func (e *Error) Error() string {
+	if e.Message == "" {
+		return string(e.Code)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err: the Code of an *Error in its chain, or
+// Internal for any other non-nil error.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// ErrorMessage returns what the user may read of err: the Message of an
+// *Error (or its code's title), and never the text of an internal error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Message != "" {
+			return e.Message
+		}
+		return Info(e.Code).Title
+	}
+	return Info(Internal).Title
+}

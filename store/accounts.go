@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"pforte"
+)
+
+const accountColumns = `id, email, role, password_hash, password_set_at, password_expired_at,
+	previous_hash, confirmed_at, created_at, last_login_at`
+
+func scanAccount(row interface{ Scan(...any) error }) (*pforte.Account, error) {
+	var a pforte.Account
+	var role string
+	var setAt, expiredAt, confirmedAt, createdAt, lastLogin sql.NullInt64
+	err := row.Scan(&a.ID, &a.Email, &role, &a.PasswordHash, &setAt, &expiredAt,
+		&a.PreviousHash, &confirmedAt, &createdAt, &lastLogin)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	a.Role = pforte.Role(role)
+	a.PasswordSetAt, a.PasswordExpiredAt = fromMS(setAt), fromMS(expiredAt)
+	a.ConfirmedAt, a.CreatedAt, a.LastLoginAt = fromMS(confirmedAt), fromMS(createdAt), fromMS(lastLogin)
+	return &a, nil
+}
+
+// ErrExists is returned by CreateAccount when the address has an account.
+var ErrExists = errors.New("store: account exists")
+
+// CreateAccount inserts a and sets its ID; ErrExists if the address is taken.
+func (tx *Tx) CreateAccount(ctx context.Context, a *pforte.Account) error {
+	if a.Role == "" {
+		a.Role = pforte.RoleMember
+	}
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO accounts
+		(email, role, password_hash, password_set_at, password_expired_at, previous_hash, confirmed_at, created_at, last_login_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (email) DO NOTHING RETURNING id`,
+		a.Email, string(a.Role), a.PasswordHash, ms(a.PasswordSetAt), ms(a.PasswordExpiredAt), a.PreviousHash,
+		ms(a.ConfirmedAt), ms(a.CreatedAt), ms(a.LastLoginAt)).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrExists
+	}
+	return err
+}
+
+// AccountByEmail finds the account of a normalised address.
+func (tx *Tx) AccountByEmail(ctx context.Context, email string) (*pforte.Account, error) {
+	return scanAccount(tx.q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE email = $1`, email))
+}
+
+// AccountByID finds an account by its id.
+func (tx *Tx) AccountByID(ctx context.Context, id int64) (*pforte.Account, error) {
+	return scanAccount(tx.q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, id))
+}
+
+// SetPassword stores a new password hash, keeps the replaced one as the
+// previous hash (to refuse its re-use) and clears any expiry.
+func (tx *Tx) SetPassword(ctx context.Context, id int64, hash, previous string, at time.Time) error {
+	return one(tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1, previous_hash = $2,
+		password_set_at = $3, password_expired_at = NULL WHERE id = $4`, hash, previous, at.UnixMilli(), id))
+}
+
+// RehashPassword replaces the hash of the same password (new parameters),
+// if the stored hash is still old; a concurrent change wins.
+func (tx *Tx) RehashPassword(ctx context.Context, id int64, old, hash string) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, hash, id, old)
+	return err
+}
+
+// ConfirmAccount marks the address as confirmed (once).
+func (tx *Tx) ConfirmAccount(ctx context.Context, id int64, at time.Time) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL`, at.UnixMilli(), id)
+	return err
+}
+
+// RecordLogin stores the time of a successful login.
+func (tx *Tx) RecordLogin(ctx context.Context, id int64, at time.Time) error {
+	return one(tx.q.ExecContext(ctx, `UPDATE accounts SET last_login_at = $1 WHERE id = $2`, at.UnixMilli(), id))
+}
+
+// one checks that an UPDATE or DELETE hit exactly one row.
+func one(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+// Package store keeps Pforte's data in SQLite (embedded, pure Go) or
+// PostgreSQL. All SQL lives here; both dialects share the same queries
+// ($n placeholders, RETURNING, ON CONFLICT) and differ only in their
+// migrations. Times are stored as Unix milliseconds.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names the database behind a DB.
+type Dialect string
+
+// The supported databases.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open database. Its zero value is not usable; call Open.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+}
+
+// ParseURL tells the dialect of a PFORTE_DATABASE value and the driver's
+// data source name for it: "sqlite:PATH" or "postgres://…"/"postgresql://…".
+func ParseURL(raw string) (Dialect, string, error) {
+	switch {
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(raw, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return "", "", errors.New("sqlite: path missing (sqlite:PATH)")
+		}
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Set("_txlock", "immediate")
+		return SQLite, "file:" + path + "?" + q.Encode(), nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if _, err := url.Parse(raw); err != nil {
+			return "", "", fmt.Errorf("postgres: %w", err)
+		}
+		return Postgres, raw, nil
+	}
+	return "", "", errors.New(`expected "sqlite:PATH" or "postgres://…"`)
+}
+
+// Open connects to the database at raw (see ParseURL). It creates the
+// folder of an SQLite file. It does not migrate; call Migrate.
+func Open(ctx context.Context, raw string) (*DB, error) {
+	dialect, dsn, err := ParseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	driver := "pgx"
+	if dialect == SQLite {
+		driver = "sqlite"
+		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("sqlite: data folder: %w", err)
+			}
+		}
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// One writer at a time anyway; a few connections serve the readers.
+		db.SetMaxOpenConns(8)
+	} else {
+		db.SetMaxOpenConns(20)
+	}
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", dialect, err)
+	}
+	return &DB{sql: db, dialect: dialect}, nil
+}
+
+// Dialect tells which database this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks that the database answers (for /healthz).
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Migrate applies every pending migration. Several processes may call it
+// at once: on PostgreSQL an advisory lock serialises them.
+func (db *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
+	if err != nil {
+		return err
+	}
+	var opts []goose.ProviderOption
+	gd := goose.DialectSQLite3
+	if db.dialect == Postgres {
+		gd = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(gd, db.sql, sub, opts...)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// queryer is what *sql.DB and *sql.Tx have in common.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx runs queries: inside a transaction (from DB.Tx) or, from DB.Q, each on
+// its own. Every query method of the store is a method of Tx, written once.
+type Tx struct {
+	q queryer
+}
+
+// Q returns a Tx whose queries run on their own, outside a transaction.
+func (db *DB) Q() *Tx { return &Tx{q: db.sql} }
+
+// Tx runs fn in one transaction: committed if fn returns nil, rolled back
+// otherwise (also on panic).
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	t, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			t.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			t.Rollback()
+		}
+	}()
+	if err = fn(&Tx{q: t}); err != nil {
+		return err
+	}
+	return t.Commit()
+}
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ms converts a time to stored milliseconds; the zero time is NULL.
+func ms(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// fromMS converts stored milliseconds back; NULL is the zero time.
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,28 @@
+package pforte
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestNormalizeEmail(t *testing.T) {
+	good := map[string]string{
+		"Max.Mustermann@Example.DE": "max.mustermann@example.de",
+		"  jörg@bäckerei.de ":       "jörg@bäckerei.de",
+		"jo\u0308rg@example.de":     "jörg@example.de", // NFD becomes NFC
+		"a+tag@sub.example.co.uk":   "a+tag@sub.example.co.uk",
+	}
+	for in, want := range good {
+		got, err := NormalizeEmail(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	bad := []string{"", "nobody", "@example.de", "a@b", "a@example..de", "Max <max@example.de>", "a@example.de, b@example.de",
+		"<script>@x.de", "a@.example.de", "a\xffb@example.de", strings.Repeat("a", 250) + "@example.de", "x'; DROP TABLE accounts;--@x.de"}
+	for _, in := range bad {
+		if _, err := NormalizeEmail(in); ErrorCode(err) != InvalidEmail {
+			t.Errorf("NormalizeEmail(%q) accepted or wrong code: %v", in, err)
+		}
+	}
+}

@@ -1,0 +1,193 @@
+// Package password hashes and verifies passwords: argon2id for every
+// password Pforte sets, bcrypt only to recognise an imported legacy hash
+// (to refuse its re-use). Hashes are self-describing PHC strings, so
+// parameters can change and old hashes are upgraded at the next login.
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Params are the argon2id cost parameters. The defaults follow OWASP's
+// first recommendation (19 MiB, 2 passes, 1 lane): about 30 ms here.
+type Params struct {
+	Memory  uint32 // KiB
+	Time    uint32
+	Threads uint8
+}
+
+// DefaultParams are used when the configuration names none.
+var DefaultParams = Params{Memory: 19 * 1024, Time: 2, Threads: 1}
+
+// Validate refuses parameters too weak or too large to be sensible.
+func (p Params) Validate() error {
+	switch {
+	case p.Memory < 8*1024 || p.Memory > 4*1024*1024:
+		return errors.New("memory must lie between 8192 and 4194304 KiB")
+	case p.Time < 1 || p.Time > 100:
+		return errors.New("time must lie between 1 and 100")
+	case p.Threads < 1:
+		return errors.New("threads must be at least 1")
+	}
+	return nil
+}
+
+// ParseParams reads "m=19456,t=2,p=1" (the PHC notation).
+func ParseParams(s string) (Params, error) {
+	var p Params
+	seen := 0
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			return p, fmt.Errorf("%q: expected m=…,t=…,p=…", s)
+		}
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return p, fmt.Errorf("%q: %s is not a number", s, k)
+		}
+		switch k {
+		case "m":
+			p.Memory = uint32(n)
+		case "t":
+			p.Time = uint32(n)
+		case "p":
+			if n > 255 {
+				return p, fmt.Errorf("%q: p too large", s)
+			}
+			p.Threads = uint8(n)
+		default:
+			return p, fmt.Errorf("%q: unknown parameter %s", s, k)
+		}
+		seen++
+	}
+	if seen != 3 {
+		return p, fmt.Errorf("%q: expected m=…,t=…,p=…", s)
+	}
+	return p, p.Validate()
+}
+
+func (p Params) String() string {
+	return fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Time, p.Threads)
+}
+
+const keyLen = 32
+
+// Hasher hashes with Params and bounds how many hashes run at once, since
+// each needs Params.Memory of RAM.
+type Hasher struct {
+	Params Params
+	slots  chan struct{}
+	dummy  string
+}
+
+// NewHasher returns a Hasher that runs at most concurrent hashes at once.
+func NewHasher(p Params, concurrent int) *Hasher {
+	if concurrent < 1 {
+		concurrent = 1
+	}
+	h := &Hasher{Params: p, slots: make(chan struct{}, concurrent)}
+	h.dummy = h.hash("pforte-dummy-password", make([]byte, 16))
+	return h
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+func (h *Hasher) hash(pw string, salt []byte) string {
+	p := h.Params
+	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, keyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+		b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// Hash returns the argon2id PHC string of pw with a fresh 16-byte salt.
+func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	return h.hash(pw, salt), nil
+}
+
+// Verify reports whether pw matches encoded (argon2id, or a legacy bcrypt
+// hash), and whether encoded should be replaced by a hash with the current
+// parameters. An empty or unreadable hash never matches but costs the
+// same time as a real check, so callers need no special case for unknown
+// accounts: pass "".
+func (h *Hasher) Verify(ctx context.Context, pw, encoded string) (ok, rehash bool, err error) {
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	defer h.release()
+	if strings.HasPrefix(encoded, "$2a$") || strings.HasPrefix(encoded, "$2b$") || strings.HasPrefix(encoded, "$2y$") {
+		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw)) == nil, true, nil
+	}
+	p, salt, key, perr := decode(encoded)
+	if perr != nil {
+		// Same work as a real check: no timing difference for unknown accounts.
+		p2, salt2, key2, _ := decode(h.dummy)
+		argon2.IDKey([]byte(pw), salt2, p2.Time, p2.Memory, p2.Threads, uint32(len(key2)))
+		return false, false, nil
+	}
+	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+	ok = subtle.ConstantTimeCompare(got, key) == 1
+	return ok, ok && p != h.Params, nil
+}
+
+// IsLegacy reports whether encoded is a bcrypt hash (from an import).
+func IsLegacy(encoded string) bool {
+	return strings.HasPrefix(encoded, "$2a$") || strings.HasPrefix(encoded, "$2b$") || strings.HasPrefix(encoded, "$2y$")
+}
+
+// CheckLegacy tells whether s is a well-formed bcrypt hash.
+func CheckLegacy(s string) error {
+	if !IsLegacy(s) {
+		return errors.New("not a bcrypt hash ($2a$, $2b$ or $2y$)")
+	}
+	if _, err := bcrypt.Cost([]byte(s)); err != nil {
+		return err
+	}
+	return nil
+}
+
+func decode(s string) (Params, []byte, []byte, error) {
+	var p Params
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return p, nil, nil, errors.New("not an argon2id hash")
+	}
+	p, err := ParseParams(parts[3])
+	if err != nil {
+		return p, nil, nil, err
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return p, nil, nil, err
+	}
+	key, err := base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil || len(key) < 16 {
+		return p, nil, nil, errors.New("bad argon2id key")
+	}
+	return p, salt, key, nil
+}

@@ -1,0 +1,111 @@
+// Package session keeps signed-in browsers on the server, in the database,
+// so that several server processes share them. A session ends after Idle
+// without a request (sliding), after Max in any case, at logout, and when
+// the account's password is reset.
+package session
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"pforte"
+	"pforte/store"
+)
+
+// Sessions creates and checks sessions.
+type Sessions struct {
+	DB   *store.DB
+	Idle time.Duration
+	Max  time.Duration
+	Now  func() time.Time
+}
+
+func (s *Sessions) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Status is the outcome of a check.
+type Status int
+
+// The outcomes of Check. Expired is told apart from None so the login
+// page can say why the member has to sign in again.
+const (
+	None Status = iota
+	Valid
+	Expired
+)
+
+// Start opens a new session for an account and returns its id (for the
+// cookie). replacing, the id of the browser's previous session if any, is
+// ended: every login gets a new id (no session fixation).
+func (s *Sessions) Start(ctx context.Context, accountID int64, replacing, client string) (string, error) {
+	raw, hash := pforte.NewSecret()
+	now := s.now()
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if replacing != "" {
+			if err := tx.DeleteSession(ctx, pforte.HashSecret(replacing)); err != nil {
+				return err
+			}
+		}
+		return tx.CreateSession(ctx, store.StoredSession{Hash: hash, AccountID: accountID, CreatedAt: now,
+			LastSeenAt: now, ExpiresAt: now.Add(s.Max), Client: client})
+	})
+	return raw, err
+}
+
+// Check looks up the session with id and, if it is alive, records the
+// activity (the idle time starts again) and returns it with its account.
+// A timed-out session is deleted and reported as Expired.
+func (s *Sessions) Check(ctx context.Context, id string) (*pforte.Account, *store.StoredSession, Status, error) {
+	if id == "" || len(id) > 100 {
+		return nil, nil, None, nil
+	}
+	hash := pforte.HashSecret(id)
+	st, err := s.DB.Q().SessionByHash(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, None, nil
+	}
+	if err != nil {
+		return nil, nil, None, err
+	}
+	now := s.now()
+	if now.Sub(st.LastSeenAt) >= s.Idle || !now.Before(st.ExpiresAt) {
+		if err := s.DB.Q().DeleteSession(ctx, hash); err != nil {
+			return nil, nil, None, err
+		}
+		s.DB.Q().Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventSessionExpired, AccountID: st.AccountID})
+		return nil, nil, Expired, nil
+	}
+	a, err := s.DB.Q().AccountByID(ctx, st.AccountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, None, nil
+	}
+	if err != nil {
+		return nil, nil, None, err
+	}
+	if err := s.DB.Q().TouchSession(ctx, hash, now); err != nil {
+		return nil, nil, None, err
+	}
+	st.LastSeenAt = now
+	return a, st, Valid, nil
+}
+
+// End ends the session with id on the server.
+func (s *Sessions) End(ctx context.Context, id string) error {
+	if id == "" {
+		return nil
+	}
+	return s.DB.Q().DeleteSession(ctx, pforte.HashSecret(id))
+}
+
+// Prune deletes sessions that timed out more than a day ago. Sessions that
+// timed out recently stay, so that a returning browser still learns that
+// its session expired (rather than never existed).
+func (s *Sessions) Prune(ctx context.Context) (int64, error) {
+	now := s.now()
+	return s.DB.Q().PruneSessions(ctx, now.Add(-s.Idle-24*time.Hour), now.Add(-24*time.Hour))
+}

@@ -1,0 +1,84 @@
+package session_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"pforte"
+	"pforte/session"
+	"pforte/store"
+	"pforte/store/storetest"
+)
+
+func TestIdleAndAbsoluteTimeout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		db, err := store.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		db.Migrate(ctx)
+		now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		a := &pforte.Account{Email: "s@example.de", CreatedAt: now}
+		db.Q().CreateAccount(ctx, a)
+		s := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: 30 * time.Minute, Now: func() time.Time { return now }}
+		id, err := s.Start(ctx, a.ID, "", "127.0.0.1")
+		if err != nil || len(id) < 43 {
+			t.Fatalf("start: %q %v", id, err)
+		}
+		// Activity every 9 minutes keeps it alive (sliding) ...
+		for range 3 {
+			now = now.Add(9 * time.Minute)
+			if got, _, st, err := s.Check(ctx, id); st != session.Valid || got.ID != a.ID || err != nil {
+				t.Fatalf("check at %v: %v %v", now, st, err)
+			}
+		}
+		// ... until the absolute end (30 minutes).
+		now = now.Add(4 * time.Minute)
+		if _, _, st, _ := s.Check(ctx, id); st != session.Expired {
+			t.Fatalf("after max: %v", st)
+		}
+		if _, _, st, _ := s.Check(ctx, id); st != session.None {
+			t.Fatalf("expired session still known: %v", st)
+		}
+		id2, _ := s.Start(ctx, a.ID, "", "")
+		now = now.Add(10 * time.Minute)
+		if _, _, st, _ := s.Check(ctx, id2); st != session.Expired {
+			t.Fatalf("after 10 idle minutes: %v", st)
+		}
+		// A new login replaces the old session id; logout ends it.
+		id3, _ := s.Start(ctx, a.ID, "", "")
+		id4, _ := s.Start(ctx, a.ID, id3, "")
+		if _, _, st, _ := s.Check(ctx, id3); st != session.None {
+			t.Fatalf("replaced session lives: %v", st)
+		}
+		s.End(ctx, id4)
+		if _, _, st, _ := s.Check(ctx, id4); st != session.None {
+			t.Fatalf("ended session lives: %v", st)
+		}
+		if _, _, st, _ := s.Check(ctx, "forged-id"); st != session.None {
+			t.Fatalf("forged id: %v", st)
+		}
+	})
+}
+
+func BenchmarkCheck(b *testing.B) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, storetest.SQLiteURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.Migrate(ctx)
+	a := &pforte.Account{Email: "bench@example.de", CreatedAt: time.Now()}
+	db.Q().CreateAccount(ctx, a)
+	s := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: time.Hour}
+	id, _ := s.Start(ctx, a.ID, "", "")
+	for b.Loop() {
+		if _, _, st, err := s.Check(ctx, id); st != session.Valid || err != nil {
+			b.Fatal(st, err)
+		}
+	}
+}

@@ -1,0 +1,146 @@
+// Package throttle limits attempts: per account (always on, since they
+// protect the account) and per client address (switchable for load tests).
+// The counters live in the database, so several server processes share them.
+package throttle
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"pforte"
+	"pforte/store"
+)
+
+// Limit allows Max events per Window.
+type Limit struct {
+	Max    int
+	Window time.Duration
+}
+
+// The per-client limits of the public forms, and the per-account limits.
+var (
+	ClientLogin    = Limit{Max: 30, Window: 5 * time.Minute}
+	ClientRegister = Limit{Max: 10, Window: time.Hour}
+	ClientReset    = Limit{Max: 10, Window: time.Hour}
+	// AccountMail bounds mails one address can be sent through the public
+	// forms (registration, resend, reset), so nobody can flood a mailbox.
+	AccountMail = Limit{Max: 5, Window: time.Hour}
+)
+
+// Login back-off per account: FreeFailures wrong passwords in
+// FailureWindow cost nothing; each further one doubles the wait, starting
+// at FirstWait, up to MaxWait.
+const (
+	FreeFailures  = 5
+	FailureWindow = time.Hour
+	FirstWait     = 30 * time.Second
+	MaxWait       = 15 * time.Minute
+)
+
+// Limiter counts attempts in the store.
+type Limiter struct {
+	DB *store.DB
+	// PerClient switches the per-client-address limits (PFORTE_RATE_LIMITS).
+	PerClient bool
+	Now       func() time.Time
+}
+
+func (l *Limiter) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+// Throttled is the error for a wait of d.
+func Throttled(d time.Duration) *pforte.Error {
+	secs := int(math.Ceil(d.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	return &pforte.Error{Code: pforte.Throttled, RetryAfter: secs,
+		Message: "Zu viele Versuche. Bitte warten Sie " + Wait(secs) + " und versuchen Sie es dann erneut."}
+}
+
+// Wait says a number of seconds in German words for the user.
+func Wait(secs int) string {
+	switch {
+	case secs <= 1:
+		return "1 Sekunde"
+	case secs < 90:
+		return itoa(secs) + " Sekunden"
+	case secs < 5400:
+		return itoa((secs+59)/60) + " Minuten"
+	default:
+		return itoa((secs+3599)/3600) + " Stunden"
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// Allow counts one event for key and returns a Throttled error once more
+// than lim.Max happened in the window.
+func (l *Limiter) Allow(ctx context.Context, key string, lim Limit) error {
+	now := l.now()
+	c, err := l.DB.Q().Hit(ctx, key, now, lim.Window)
+	if err != nil {
+		return err
+	}
+	if c.Count > lim.Max {
+		return Throttled(c.WindowStart.Add(lim.Window).Sub(now))
+	}
+	return nil
+}
+
+// Client applies a per-client-address limit, unless those are switched off.
+func (l *Limiter) Client(ctx context.Context, action, client string, lim Limit) error {
+	if !l.PerClient || client == "" {
+		return nil
+	}
+	return l.Allow(ctx, "client:"+action+":"+client, lim)
+}
+
+func loginKey(email string) string { return "login:" + email }
+
+// LoginWait returns a Throttled error if the account behind email (known
+// or not: no difference is visible) must wait before the next login.
+func (l *Limiter) LoginWait(ctx context.Context, email string) error {
+	now := l.now()
+	c, err := l.DB.Q().Peek(ctx, loginKey(email), now, FailureWindow)
+	if err != nil {
+		return err
+	}
+	if c.Count < FreeFailures {
+		return nil
+	}
+	wait := FirstWait << min(c.Count-FreeFailures, 10)
+	wait = min(wait, MaxWait)
+	if until := c.LastAt.Add(wait); until.After(now) {
+		return Throttled(until.Sub(now))
+	}
+	return nil
+}
+
+// LoginFailed counts a failed login for email.
+func (l *Limiter) LoginFailed(ctx context.Context, email string) error {
+	_, err := l.DB.Q().Hit(ctx, loginKey(email), l.now(), FailureWindow)
+	return err
+}
+
+// LoginSucceeded forgets the failures of email.
+func (l *Limiter) LoginSucceeded(ctx context.Context, email string) error {
+	return l.DB.Q().ResetCounter(ctx, loginKey(email))
+}

@@ -1,0 +1,133 @@
+package account
+
+import (
+	"context"
+	"errors"
+
+	"pforte"
+	"pforte/store"
+	"pforte/throttle"
+)
+
+// The answers of Login. One message for a wrong password and an unknown
+// address: the form must not tell which addresses have accounts.
+var (
+	invalidCredentials = &pforte.Error{Code: pforte.InvalidCredentials,
+		Message: "E-Mail-Adresse oder Passwort ist falsch."}
+	notConfirmed = &pforte.Error{Code: pforte.NotConfirmed,
+		Message: "Ihre E-Mail-Adresse ist noch nicht bestätigt. Bitte öffnen Sie den Link in der Bestätigungsmail."}
+	passwordExpired = &pforte.Error{Code: pforte.PasswordExpired,
+		Message: "Ihr bisheriges Passwort gilt nicht mehr. Bitte legen Sie über „Passwort vergessen“ ein neues Passwort nach der neuen Richtlinie an."}
+)
+
+// Login checks email and pw. It answers invalid-credentials for a wrong
+// password or an unknown address alike (same time: the hash is checked
+// either way), throttled when the account must wait, and — only when the
+// password is right — not-confirmed or password-expired. On success it
+// records the login and upgrades an outdated hash.
+func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*pforte.Account, error) {
+	email, err := pforte.NormalizeEmail(email)
+	if err != nil {
+		// Not an address: no account can match, but answer as for one.
+		s.Hasher.Verify(ctx, pw, "")
+		return nil, invalidCredentials
+	}
+	if err := s.Limits.Client(ctx, "login", client, throttle.ClientLogin); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if err := s.Limits.LoginWait(ctx, email); err != nil {
+		if pforte.ErrorCode(err) == pforte.Throttled {
+			s.auditAlone(ctx, pforte.EventThrottled, 0, client, "login")
+		}
+		return nil, err
+	}
+	a, err := s.DB.Q().AccountByEmail(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	hash := ""
+	if a != nil {
+		hash = a.PasswordHash
+		if hash == "" {
+			// Imported account: its legacy password is recognised, only
+			// to say that it expired.
+			hash = a.PreviousHash
+		}
+	}
+	ok, rehash, err := s.Hasher.Verify(ctx, pw, hash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := s.Limits.LoginFailed(ctx, email); err != nil {
+			return nil, err
+		}
+		var id int64
+		if a != nil {
+			id = a.ID
+		}
+		s.auditAlone(ctx, pforte.EventLoginFailed, id, client, "")
+		s.metric("invalid-credentials")
+		return nil, invalidCredentials
+	}
+	s.Limits.LoginSucceeded(ctx, email)
+	switch {
+	case a.PasswordExpired():
+		s.auditAlone(ctx, pforte.EventLoginFailed, a.ID, client, "password-expired")
+		s.metric("password-expired")
+		return a, passwordExpired
+	case !a.Confirmed():
+		s.auditAlone(ctx, pforte.EventLoginFailed, a.ID, client, "not-confirmed")
+		s.metric("not-confirmed")
+		return a, notConfirmed
+	}
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.RecordLogin(ctx, a.ID, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, pforte.EventLoginSucceeded, a.ID, client, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.LastLoginAt = now
+	if rehash {
+		s.upgradeHash(ctx, a, pw, client)
+	}
+	s.metric("success")
+	return a, nil
+}
+
+// upgradeHash stores pw under the current parameters. A failure here is
+// logged, not shown: the login itself succeeded.
+func (s *Service) upgradeHash(ctx context.Context, a *pforte.Account, pw string, client Client) {
+	h, err := s.Hasher.Hash(ctx, pw)
+	if err == nil {
+		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.RehashPassword(ctx, a.ID, a.PasswordHash, h); err != nil {
+				return err
+			}
+			return audit(ctx, tx, s.now(), pforte.EventPasswordRehashed, a.ID, client, s.Hasher.Params.String())
+		})
+	}
+	if err != nil {
+		s.logError("rehash", err)
+		return
+	}
+	a.PasswordHash = h
+}
+
+// auditAlone writes an audit entry outside any transaction (events that
+// change nothing else); a failure is logged.
+func (s *Service) auditAlone(ctx context.Context, ev pforte.Event, accountID int64, client, detail string) {
+	if err := audit(ctx, s.DB.Q(), s.now(), ev, accountID, client, detail); err != nil {
+		s.logError("audit", err)
+	}
+}
+
+func (s *Service) metric(outcome string) {
+	if s.CountLogin != nil {
+		s.CountLogin(outcome)
+	}
+}

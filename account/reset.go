@@ -1,0 +1,149 @@
+package account
+
+import (
+	"context"
+	"errors"
+
+	"pforte"
+	"pforte/store"
+	"pforte/throttle"
+)
+
+// RequestReset mails a reset link if email has an account. The answer is
+// the same whether it has one or not.
+func (s *Service) RequestReset(ctx context.Context, email string, client Client) error {
+	email, err := pforte.NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if err := s.Limits.Client(ctx, "reset", client, throttle.ClientReset); err != nil {
+		return err
+	}
+	a, err := s.DB.Q().AccountByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		s.auditAlone(ctx, pforte.EventResetRequested, 0, client, "unknown address")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !s.mailAllowed(ctx, email) {
+		s.auditAlone(ctx, pforte.EventThrottled, a.ID, client, "reset mail")
+		return nil
+	}
+	now := s.now()
+	raw, hash := pforte.NewSecret()
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertToken(ctx, store.Token{Hash: hash, Kind: pforte.ResetToken, AccountID: a.ID,
+			CreatedAt: now, ExpiresAt: now.Add(s.ResetTTL)}); err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.Reset(a.Email, s.link(ResetPath, raw), s.ResetTTL), now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, pforte.EventResetRequested, a.ID, client, "")
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// Reset sets a new password through a reset link: the link is used up,
+// every other reset link and every session of the account end, the
+// address counts as confirmed (the link proved it), and a notice goes out.
+func (s *Service) Reset(ctx context.Context, raw, pw, repeat string, hasRepeat bool, client Client) (*pforte.Account, error) {
+	a, err := s.PeekToken(ctx, pforte.ResetToken, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNew(ctx, pw, repeat, hasRepeat, a.Email, a.PasswordHash, a.PreviousHash); err != nil {
+		return nil, err
+	}
+	hash, err := s.Hasher.Hash(ctx, pw)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		used, err := useToken(ctx, tx, pforte.ResetToken, raw, now)
+		if err != nil {
+			return err
+		}
+		if used.PasswordHash != a.PasswordHash {
+			return tokenInvalid // changed meanwhile: ask again
+		}
+		previous := a.PasswordHash
+		if previous == "" {
+			previous = a.PreviousHash
+		}
+		if err := tx.SetPassword(ctx, a.ID, hash, previous, now); err != nil {
+			return err
+		}
+		if err := tx.ConfirmAccount(ctx, a.ID, now); err != nil {
+			return err
+		}
+		if err := tx.VoidTokens(ctx, a.ID, pforte.ResetToken, now); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteSessionsOf(ctx, a.ID, ""); err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.PasswordChanged(a.Email, now), now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, pforte.EventResetDone, a.ID, client, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Limits.LoginSucceeded(ctx, a.Email)
+	s.wake()
+	return a, nil
+}
+
+// ChangePassword sets a new password for a signed-in account that knows
+// its current one. Every other session of the account ends; keepSession
+// (the hash of the session asking) stays.
+func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSession, current, pw, repeat string, hasRepeat bool, client Client) error {
+	a, err := s.DB.Q().AccountByID(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if err := s.Limits.LoginWait(ctx, a.Email); err != nil {
+		return err
+	}
+	ok, _, err := s.Hasher.Verify(ctx, current, a.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.Limits.LoginFailed(ctx, a.Email)
+		s.auditAlone(ctx, pforte.EventLoginFailed, a.ID, client, "password change: wrong current password")
+		return &pforte.Error{Code: pforte.InvalidCredentials, Message: "Das aktuelle Passwort ist falsch."}
+	}
+	if err := s.checkNew(ctx, pw, repeat, hasRepeat, a.Email, a.PasswordHash, a.PreviousHash); err != nil {
+		return err
+	}
+	hash, err := s.Hasher.Hash(ctx, pw)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.SetPassword(ctx, a.ID, hash, a.PasswordHash, now); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteSessionsOf(ctx, a.ID, keepSession); err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.PasswordChanged(a.Email, now), now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, pforte.EventPasswordChanged, a.ID, client, "")
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}

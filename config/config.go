@@ -1,0 +1,226 @@
+// Package config reads Pforte's configuration from environment variables
+// (CONTRACT §2). Every variable has a default, so that `pforte serve` runs
+// with nothing set; a bad value is an error naming the variable.
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"pforte/password"
+	"pforte/policy"
+)
+
+// Config is the whole configuration of one process.
+type Config struct {
+	Addr            string
+	BaseURL         *url.URL
+	Database        string
+	SMTPURL         string // "" means development mail
+	MailFrom        string
+	SessionIdle     time.Duration
+	SessionMax      time.Duration
+	ResetTokenTTL   time.Duration
+	ConfirmTokenTTL time.Duration
+	ContactEmail    string
+	RateLimits      bool
+	Argon2          password.Params
+	Policy          policy.Policy
+	LogLevel        string
+	Chamber         Chamber
+	PINTTL          time.Duration
+}
+
+// Chamber is the body that runs the portal, as named in letters and pages.
+type Chamber struct {
+	Name, Street, Postcode, City, Phone string
+}
+
+// SecureCookies reports whether cookies get the Secure flag (https).
+func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
+
+// DevMail reports whether mails stay in the outbox for the operator
+// instead of going out over SMTP.
+func (c Config) DevMail() bool { return c.SMTPURL == "" }
+
+// Defaults that are not plain constants.
+const (
+	DefaultDatabase = "sqlite:data/pforte.db"
+	DefaultContact  = "kundenlogin@example.org"
+)
+
+// Load reads the configuration through getenv (os.Getenv in production,
+// a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Addr:            r.str("PFORTE_ADDR", "127.0.0.1:8080"),
+		Database:        r.str("PFORTE_DATABASE", DefaultDatabase),
+		SMTPURL:         r.str("PFORTE_SMTP_URL", ""),
+		SessionIdle:     r.duration("PFORTE_SESSION_IDLE", 10*time.Minute),
+		SessionMax:      r.duration("PFORTE_SESSION_MAX", 12*time.Hour),
+		ResetTokenTTL:   r.duration("PFORTE_RESET_TOKEN_TTL", time.Hour),
+		ConfirmTokenTTL: r.duration("PFORTE_CONFIRM_TOKEN_TTL", 72*time.Hour),
+		ContactEmail:    r.email("PFORTE_CONTACT_EMAIL", DefaultContact),
+		RateLimits:      r.onOff("PFORTE_RATE_LIMITS", true),
+		LogLevel:        r.oneOf("PFORTE_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		PINTTL:          r.duration("PFORTE_PIN_TTL", 90*24*time.Hour),
+		Chamber: Chamber{
+			Name:     r.str("PFORTE_CHAMBER_NAME", "Handwerkskammer Musterstadt"),
+			Street:   r.str("PFORTE_CHAMBER_STREET", "Musterstraße 1"),
+			Postcode: r.str("PFORTE_CHAMBER_POSTCODE", "12345"),
+			City:     r.str("PFORTE_CHAMBER_CITY", "Musterstadt"),
+			Phone:    r.str("PFORTE_CHAMBER_PHONE", ""),
+		},
+	}
+	c.BaseURL = r.baseURL("PFORTE_BASE_URL", "http://localhost:8080")
+	host := "localhost"
+	if c.BaseURL != nil && c.BaseURL.Hostname() != "" {
+		host = c.BaseURL.Hostname()
+	}
+	c.MailFrom = r.email("PFORTE_MAIL_FROM", "Kundenportal <no-reply@"+host+">")
+	if v := getenv("PFORTE_ARGON2"); v != "" {
+		p, err := password.ParseParams(v)
+		r.check("PFORTE_ARGON2", err)
+		c.Argon2 = p
+	} else {
+		c.Argon2 = password.DefaultParams
+	}
+	c.Policy = policy.Default()
+	c.Policy.MinLength = r.integer("PFORTE_PASSWORD_MIN_LENGTH", c.Policy.MinLength)
+	c.Policy.MaxLength = r.integer("PFORTE_PASSWORD_MAX_LENGTH", c.Policy.MaxLength)
+	if v := getenv("PFORTE_PASSWORD_RULES"); v != "" {
+		c.Policy.Upper, c.Policy.Lower, c.Policy.Digit, c.Policy.Special, c.Policy.Common, c.Policy.Context =
+			false, false, false, false, false, false
+		for _, rule := range strings.Split(v, ",") {
+			switch strings.TrimSpace(rule) {
+			case "upper":
+				c.Policy.Upper = true
+			case "lower":
+				c.Policy.Lower = true
+			case "digit":
+				c.Policy.Digit = true
+			case "special":
+				c.Policy.Special = true
+			case "common":
+				c.Policy.Common = true
+			case "context":
+				c.Policy.Context = true
+			default:
+				r.check("PFORTE_PASSWORD_RULES", fmt.Errorf("unknown rule %q (known: upper,lower,digit,special,common,context)", rule))
+			}
+		}
+	}
+	r.check("PFORTE_PASSWORD_MIN_LENGTH", c.Policy.Validate())
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err == nil && u.Scheme != "smtp" && u.Scheme != "smtps" {
+			err = fmt.Errorf("scheme must be smtp or smtps, not %q", u.Scheme)
+		}
+		if err == nil && u.Host == "" {
+			err = fmt.Errorf("host missing")
+		}
+		r.check("PFORTE_SMTP_URL", err)
+	}
+	if c.SessionMax < c.SessionIdle {
+		r.check("PFORTE_SESSION_MAX", fmt.Errorf("%v is shorter than PFORTE_SESSION_IDLE (%v)", c.SessionMax, c.SessionIdle))
+	}
+	return c, r.err
+}
+
+// reader collects the first error, naming its variable.
+type reader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *reader) check(name string, err error) {
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("%s: %w", name, err)
+	}
+}
+
+func (r *reader) str(name, def string) string {
+	if v := r.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err == nil && d <= 0 {
+		err = fmt.Errorf("%q must be positive", v)
+	}
+	if err != nil {
+		r.check(name, fmt.Errorf("%q is not a Go duration such as 10m or 72h", v))
+		return def
+	}
+	return d
+}
+
+func (r *reader) integer(name string, def int) int {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.check(name, fmt.Errorf("%q is not a whole number", v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) onOff(name string, def bool) bool {
+	switch strings.ToLower(r.getenv(name)) {
+	case "":
+		return def
+	case "on", "true", "1", "yes":
+		return true
+	case "off", "false", "0", "no":
+		return false
+	}
+	r.check(name, fmt.Errorf("%q: expected on or off", r.getenv(name)))
+	return def
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := r.str(name, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.check(name, fmt.Errorf("%q: expected one of %s", v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (r *reader) email(name, def string) string {
+	v := r.str(name, def)
+	if _, err := mail.ParseAddress(v); err != nil {
+		r.check(name, fmt.Errorf("%q is not an e-mail address", v))
+	}
+	return v
+}
+
+func (r *reader) baseURL(name, def string) *url.URL {
+	v := strings.TrimSuffix(r.str(name, def), "/")
+	u, err := url.Parse(v)
+	if err == nil && (u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
+		err = fmt.Errorf("%q: expected http(s)://host[:port][/path]", v)
+	}
+	if err != nil {
+		r.check(name, err)
+		u, _ = url.Parse(def)
+	}
+	return u
+}

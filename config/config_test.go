@@ -1,0 +1,59 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.SessionIdle != 10*time.Minute || c.SessionMax != 12*time.Hour ||
+		c.ResetTokenTTL != time.Hour || c.ConfirmTokenTTL != 72*time.Hour || !c.RateLimits || !c.DevMail() ||
+		c.SecureCookies() || c.Database != DefaultDatabase || c.Policy.MinLength != 12 {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestValues(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"PFORTE_BASE_URL": "https://portal.hwk.example/", "PFORTE_SESSION_IDLE": "5m", "PFORTE_RATE_LIMITS": "off",
+		"PFORTE_SMTP_URL": "smtps://u:p@mail.example:465", "PFORTE_ARGON2": "m=65536,t=3,p=2",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.SecureCookies() || c.BaseURL.String() != "https://portal.hwk.example" || c.SessionIdle != 5*time.Minute ||
+		c.RateLimits || c.DevMail() || c.Argon2.Memory != 65536 {
+		t.Fatalf("values: %+v", c)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	for name, val := range map[string]string{
+		"PFORTE_SESSION_IDLE":        "ten minutes",
+		"PFORTE_SESSION_MAX":         "-1h",
+		"PFORTE_RESET_TOKEN_TTL":     "0s",
+		"PFORTE_CONFIRM_TOKEN_TTL":   "x",
+		"PFORTE_BASE_URL":            "ftp://x",
+		"PFORTE_SMTP_URL":            "http://mail",
+		"PFORTE_MAIL_FROM":           "no address",
+		"PFORTE_CONTACT_EMAIL":       "@",
+		"PFORTE_RATE_LIMITS":         "maybe",
+		"PFORTE_ARGON2":              "m=1",
+		"PFORTE_PASSWORD_MIN_LENGTH": "zwölf",
+		"PFORTE_LOG_LEVEL":           "loud",
+	} {
+		_, err := Load(env(map[string]string{name: val}))
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: error %v does not name the variable", name, val, err)
+		}
+	}
+}

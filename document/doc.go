@@ -1,0 +1,69 @@
+// Package document renders the printed side of Pforte: the PIN letter that
+// goes by post to a business's registered address, and the step-by-step
+// guide offered as /hilfe/anleitung.pdf.
+//
+// Both are plain German A4 PDFs set in the Go fonts (BSD-licensed, shipped
+// with golang.org/x/image), so the repository carries no font files of its
+// own and the output looks the same on every machine.
+package document
+
+import (
+	"errors"
+	"strings"
+)
+
+// Sender is the chamber that sends letters and publishes the guide. It comes
+// from configuration so that another body can run Pforte under its own name;
+// empty fields are left out of the documents.
+type Sender struct {
+	Name     string
+	Street   string
+	Postcode string
+	City     string
+	Email    string
+	Phone    string
+	Web      string
+}
+
+// cityLine is "Postcode City", or whichever of the two is known.
+func (s Sender) cityLine() string {
+	return strings.TrimSpace(s.Postcode + " " + s.City)
+}
+
+// returnLine is the one-line sender address printed above the window, so
+// that the post office can return a letter that cannot be delivered.
+func (s Sender) returnLine() string {
+	return joinNonEmpty(" · ", s.Name, s.Street, s.cityLine())
+}
+
+// contact tells the reader how to reach the chamber, in a phrase that fits
+// after "wenden Sie sich bitte …".
+func (s Sender) contact() string {
+	switch {
+	case s.Email != "" && s.Phone != "":
+		return "per E-Mail an " + s.Email + " oder telefonisch unter " + s.Phone
+	case s.Email != "":
+		return "per E-Mail an " + s.Email
+	case s.Phone != "":
+		return "telefonisch unter " + s.Phone
+	default:
+		return "an " + joinNonEmpty(", ", s.Name, s.Street, s.cityLine())
+	}
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, sep)
+}
+
+// portalURL joins the portal's public URL and a path, without a double slash.
+func portalURL(base, path string) string {
+	return strings.TrimRight(base, "/") + path
+}
+
+var errNoBaseURL = errors.New("document: the portal's base URL is empty")

@@ -1,0 +1,178 @@
+package mail
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	netmail "net/mail"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// SMTPSender delivers mails over SMTP with one connection per mail, which
+// keeps it simple and robust against servers that drop idle connections;
+// Pforte sends few mails.
+type SMTPSender struct {
+	// TLSConfig, if set, replaces the default TLS settings, for example to
+	// trust a test server's certificate. ServerName defaults to the host.
+	TLSConfig *tls.Config
+	// Timeout bounds one delivery when ctx has no earlier deadline;
+	// zero means 30 seconds.
+	Timeout time.Duration
+
+	host        string
+	port        int
+	implicitTLS bool
+	user, pass  string
+	from        string
+	fromDomain  string
+}
+
+// NewSMTPSender reads the server from rawURL (PFORTE_SMTP_URL):
+//
+//	smtp://[user:password@]host[:port]   port 587 by default; STARTTLS when the server offers it
+//	smtps://[user:password@]host[:port]  port 465 by default; implicit TLS
+//
+// Without user and password Pforte does not log in. With them it prefers
+// PLAIN or LOGIN (falling back to another mechanism the server offers) and
+// sends them only over TLS or to localhost. from (PFORTE_MAIL_FROM) is the sender of every mail,
+// e.g. "Kundenportal <no-reply@example.org>".
+func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// url.Error repeats the URL, password included: report only the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("PFORTE_SMTP_URL: %v (want smtp://[user:password@]host:port or smtps://…)", err)
+	}
+	s := &SMTPSender{host: u.Hostname()}
+	switch u.Scheme {
+	case "smtp":
+		s.port = 587
+	case "smtps":
+		s.port, s.implicitTLS = 465, true
+	default:
+		return nil, fmt.Errorf("PFORTE_SMTP_URL: scheme %q not supported, want smtp:// (STARTTLS when offered) or smtps:// (implicit TLS)", u.Scheme)
+	}
+	if s.host == "" {
+		return nil, errors.New("PFORTE_SMTP_URL: no host, want smtp://[user:password@]host:port")
+	}
+	if p := u.Port(); p != "" {
+		s.port, err = strconv.Atoi(p)
+		if err != nil || s.port < 1 || s.port > 65535 {
+			return nil, fmt.Errorf("PFORTE_SMTP_URL: bad port %q", p)
+		}
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return nil, errors.New("PFORTE_SMTP_URL: unexpected path or query, want smtp://[user:password@]host:port")
+	}
+	if u.User != nil {
+		s.user = u.User.Username()
+		s.pass, _ = u.User.Password()
+	}
+	addr, err := netmail.ParseAddress(from)
+	if err != nil {
+		return nil, fmt.Errorf("PFORTE_MAIL_FROM: %q is not a mail address: %v", from, err)
+	}
+	s.from = addr.String()
+	s.fromDomain = addr.Address[strings.LastIndexByte(addr.Address, '@')+1:]
+	return s, nil
+}
+
+// Send delivers m as multipart/alternative (text and HTML), with a fresh
+// Message-ID and the current Date. A 5xx answer of the server comes back
+// wrapped in ErrPermanent.
+func (s *SMTPSender) Send(ctx context.Context, m Message) error {
+	msg := gomail.NewMsg() // UTF-8, quoted-printable; the subject is encoded as needed
+	if err := msg.From(s.from); err != nil {
+		return fmt.Errorf("smtp: sender %q: %w", s.from, err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return fmt.Errorf("%w: smtp: recipient %q: %v", ErrPermanent, m.To, err)
+	}
+	msg.Subject(m.Subject)
+	msg.SetMessageIDWithValue(rand.Text() + "@" + s.fromDomain)
+	msg.SetDate()
+	msg.SetUserAgent("Pforte")
+	msg.SetGenHeader(gomail.HeaderContentLang, "de")
+	// RFC 3834: no vacation replies to automatic mails.
+	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(deadline))
+		if timeout <= 0 {
+			return fmt.Errorf("smtp: %w", context.DeadlineExceeded)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	client, err := gomail.NewClient(s.host, s.options(timeout)...)
+	if err != nil {
+		return fmt.Errorf("smtp: %w", err)
+	}
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		if permanent(err) {
+			return fmt.Errorf("%w: smtp %s: %v", ErrPermanent, client.ServerAddr(), err)
+		}
+		return fmt.Errorf("smtp %s: %w", client.ServerAddr(), err)
+	}
+	return nil
+}
+
+func (s *SMTPSender) options(timeout time.Duration) []gomail.Option {
+	tlsConfig := &tls.Config{ServerName: s.host, MinVersion: tls.VersionTLS12}
+	if s.TLSConfig != nil {
+		tlsConfig = s.TLSConfig.Clone()
+		if tlsConfig.ServerName == "" {
+			tlsConfig.ServerName = s.host
+		}
+	}
+	opts := []gomail.Option{
+		gomail.WithPort(s.port),
+		gomail.WithTimeout(timeout),
+		gomail.WithTLSConfig(tlsConfig),
+	}
+	if s.implicitTLS {
+		opts = append(opts, gomail.WithSSL())
+	} else {
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if s.user != "" {
+		opts = append(opts,
+			gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthPlain, gomail.SMTPAuthLogin),
+			gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
+	}
+	return opts
+}
+
+// permanent reports whether the server answered with a 5xx code, at the
+// dialogue (for example a failed login) or for the mail itself.
+func permanent(err error) bool {
+	var sendErr *gomail.SendError
+	if errors.As(err, &sendErr) {
+		return !sendErr.IsTemp() && sendErr.ErrorCode() >= 500 && sendErr.ErrorCode() < 600
+	}
+	var protoErr *textproto.Error
+	if errors.As(err, &protoErr) {
+		return protoErr.Code >= 500 && protoErr.Code < 600
+	}
+	return false
+}

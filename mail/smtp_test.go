@@ -1,0 +1,142 @@
+package mail_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"pforte/mail"
+	"pforte/mail/smtptest"
+)
+
+func TestNewSMTPSenderRefusesBadURLs(t *testing.T) {
+	for _, raw := range []string{
+		"",
+		"localhost:25",
+		"http://mail.example.de",
+		"smtp://",
+		"smtp://mail.example.de:port",
+		"smtp://mail.example.de:70000",
+		"smtp://mail.example.de:25/inbox",
+		"smtp://mail.example.de:25?tls=off",
+		"smtp://user:geheim@mail.example.de:25 x",
+		"smtp://user:geheim%zz@mail.example.de:25",
+	} {
+		_, err := mail.NewSMTPSender(raw, "no-reply@example.de")
+		if err == nil {
+			t.Errorf("NewSMTPSender(%q) accepted a bad URL", raw)
+			continue
+		}
+		if !strings.Contains(err.Error(), "PFORTE_SMTP_URL") || strings.Contains(err.Error(), "geheim") {
+			t.Errorf("NewSMTPSender(%q) = %v, want an error naming PFORTE_SMTP_URL without the password", raw, err)
+		}
+	}
+	for _, raw := range []string{"smtp://mail.example.de", "smtps://u:p@mail.example.de:465", "smtp://127.0.0.1:2525/"} {
+		if _, err := mail.NewSMTPSender(raw, "Kundenportal <no-reply@example.de>"); err != nil {
+			t.Errorf("NewSMTPSender(%q): %v", raw, err)
+		}
+	}
+	if _, err := mail.NewSMTPSender("smtp://mail.example.de", "kein Absender"); err == nil || !strings.Contains(err.Error(), "PFORTE_MAIL_FROM") {
+		t.Errorf("bad sender: err = %v, want one naming PFORTE_MAIL_FROM", err)
+	}
+}
+
+func TestSMTPSenderDelivers(t *testing.T) {
+	srv := smtptest.Start(t)
+	sender, err := mail.NewSMTPSender(srv.URL(), "Kundenportal <no-reply@example.de>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mail.Message{
+		To:      "jörg@example.de",
+		Subject: "Grüße – Größe, Übung, Ärger, Öl, ß",
+		Text:    "Hallo Jörg,\nhier ist Ihr Link: https://portal.example.de/x?a=1&b=2\n",
+		HTML:    "<p>Hallo Jörg, <a href=\"https://portal.example.de/x?a=1&amp;b=2\">Link</a></p>",
+	}
+	if err := sender.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.WaitFor(t, "jörg@example.de", 5*time.Second)
+	if got.Subject != m.Subject {
+		t.Errorf("Subject = %q, want %q", got.Subject, m.Subject)
+	}
+	if crlf(got.Text) != m.Text {
+		t.Errorf("Text = %q, want %q", got.Text, m.Text)
+	}
+	if got.HTML != m.HTML {
+		t.Errorf("HTML = %q, want %q", got.HTML, m.HTML)
+	}
+	if got.From != "no-reply@example.de" || got.AuthUser != "" {
+		t.Errorf("From = %q, AuthUser = %q; want no-reply@example.de without login", got.From, got.AuthUser)
+	}
+	if id := got.Header.Get("Message-Id"); !strings.HasSuffix(id, "@example.de>") {
+		t.Errorf("Message-ID = %q", id)
+	}
+	if _, err := got.Header.Date(); err != nil {
+		t.Errorf("Date: %v", err)
+	}
+	if ct := got.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/alternative") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if links := smtptest.Links(got.Text); len(links) != 1 || links[0] != "https://portal.example.de/x?a=1&b=2" {
+		t.Errorf("Links = %q", links)
+	}
+}
+
+func TestSMTPSenderLogsIn(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.RequireAuth("pforte", "g3heim")
+	good, err := mail.NewSMTPSender("smtp://pforte:g3heim@"+srv.Addr(), "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := good.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.WaitFor(t, "a@example.de", 5*time.Second); got.AuthUser != "pforte" {
+		t.Errorf("AuthUser = %q, want pforte", got.AuthUser)
+	}
+
+	bad, err := mail.NewSMTPSender("smtp://pforte:falsch@"+srv.Addr(), "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bad.Send(context.Background(), mail.Message{To: "b@example.de", Subject: "s", Text: "t"})
+	if !errors.Is(err, mail.ErrPermanent) {
+		t.Errorf("wrong password: err = %v, want ErrPermanent (535)", err)
+	}
+	if strings.Contains(err.Error(), "falsch") {
+		t.Errorf("error reveals the password: %v", err)
+	}
+}
+
+func TestSMTPSenderTemporaryFailure(t *testing.T) {
+	srv := smtptest.Start(t)
+	srv.SetFailing(true)
+	sender, err := mail.NewSMTPSender(srv.URL(), "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"})
+	if err == nil || errors.Is(err, mail.ErrPermanent) || !strings.Contains(err.Error(), "451") {
+		t.Errorf("err = %v, want a temporary 451 error", err)
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d mails arrived at a failing server", n)
+	}
+}
+
+func TestSMTPSenderNoServer(t *testing.T) {
+	sender, err := mail.NewSMTPSender("smtp://127.0.0.1:1", "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err = sender.Send(ctx, mail.Message{To: "a@example.de", Subject: "s", Text: "t"})
+	if err == nil || errors.Is(err, mail.ErrPermanent) {
+		t.Errorf("err = %v, want a temporary error", err)
+	}
+}

@@ -109,3 +109,6 @@ func (s *Sessions) Prune(ctx context.Context) (int64, error) {
 	now := s.now()
 	return s.DB.Q().PruneSessions(ctx, now.Add(-s.Idle-24*time.Hour), now.Add(-24*time.Hour))
 }
+
+// Valid reports whether the session is alive.
+func (st Status) Valid() bool { return st == Valid }

@@ -6,7 +6,8 @@
 // needed, as the Content-Security-Policy forbids it.
 //
 // Markup: <ul data-checklist-for="password" [data-email="…"]> with one
-// <li data-rule="ID"> per rule. Each li gets data-ok="true|false|unknown"
+// <li data-check="ID"> per rule. Each li gets data-ok="true|false|unknown"
+// (data-check, not data-rule: data-rule marks the rules an error names.)
 // and a <span class="state"> (visually hidden by the page's CSS) saying
 // "erfüllt" or "nicht erfüllt" for screen readers.
 "use strict";
@@ -87,8 +88,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const email = emailField ? emailField.value : list.dataset.email || "";
       const result = pforteJudge(policy, field.value, email);
       if (repeat) result.repeat = repeat.value !== "" && repeat.value === field.value;
-      for (const li of list.querySelectorAll("li[data-rule]")) {
-        const state = result[li.dataset.rule] ?? "unknown"; // e.g. reused: server only
+      for (const li of list.querySelectorAll("li[data-check]")) {
+        const state = result[li.dataset.check] ?? "unknown"; // e.g. reused: server only
         if (state === "unknown" && !typed && li.dataset.ok) continue;
         pforteMark(li, state);
       }

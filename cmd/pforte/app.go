@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+
+	"pforte/account"
+	"pforte/config"
+	"pforte/mail"
+	"pforte/password"
+	"pforte/session"
+	"pforte/store"
+	"pforte/throttle"
+)
+
+// app is the wired program: configuration, database and services, shared
+// by serve and the operator's commands.
+type app struct {
+	cfg      config.Config
+	db       *store.DB
+	log      *slog.Logger
+	accounts *account.Service
+	sessions *session.Sessions
+	limits   *throttle.Limiter
+	composer mail.Composer
+}
+
+// open reads the configuration, connects and migrates the database and
+// builds the services.
+func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*app, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	log := slog.New(slog.NewJSONHandler(logTo, &slog.HandlerOptions{Level: level}))
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, fmt.Errorf("PFORTE_DATABASE: %w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{cfg: cfg, db: db, log: log}
+	a.limits = &throttle.Limiter{DB: db, PerClient: cfg.RateLimits}
+	a.composer = mail.Composer{BaseURL: cfg.BaseURL.String(), Contact: cfg.ContactEmail, Product: "Kundenportal"}
+	// Each hash needs Argon2.Memory of RAM: at most two per core at once.
+	hasher := password.NewHasher(cfg.Argon2, 2*runtime.NumCPU())
+	a.accounts = &account.Service{DB: db, Hasher: hasher, Policy: cfg.Policy, Mail: a.composer, Limits: a.limits,
+		ConfirmTTL: cfg.ConfirmTokenTTL, ResetTTL: cfg.ResetTokenTTL, Log: log}
+	a.sessions = &session.Sessions{DB: db, Idle: cfg.SessionIdle, Max: cfg.SessionMax}
+	return a, nil
+}
+
+func (a *app) close() { a.db.Close() }
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) != 0 {
+		return usageError{"migrate nimmt keine Argumente"}
+	}
+	a, err := open(ctx, getenv, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	fmt.Fprintf(stdout, "Schema aktuell (%s).\n", a.db.Dialect())
+	return nil
+}

@@ -1,0 +1,60 @@
+// Command pforte is the login and access service of a customer portal:
+// `pforte serve` runs the portal, the other commands are the operator's
+// tools (CONTRACT §1). main only calls run, so tests start the real program.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "pforte:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// usageError is a wrong command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	if _, ok := err.(usageError); ok {
+		return 2
+	}
+	return 1
+}
+
+const usage = `Aufruf: pforte BEFEHL [ARGUMENTE]
+
+Befehle:
+  serve                                     das Portal starten (HTTP); wendet vorher Migrationen an
+  migrate                                   Schema-Migrationen anwenden und beenden
+
+Die Konfiguration kommt aus Umgebungsvariablen (PFORTE_…), siehe README.`
+
+// run is the whole program: args without the program name, the
+// environment through getenv, and the standard streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{usage}
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], getenv, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unbekannter Befehl %q\n\n%s", args[0], usage)}
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"pforte/mail"
+	"pforte/metrics"
+	"pforte/store"
+	"pforte/web"
+)
+
+// serve runs the portal until ctx ends (SIGTERM, SIGINT), then shuts down
+// gracefully: requests in flight finish, the mail worker stops after the
+// mail in hand; undelivered mails wait in the outbox for the next start.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) != 0 {
+		return usageError{"serve nimmt keine Argumente"}
+	}
+	a, err := open(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	cfg, log := a.cfg, a.log
+
+	var sender mail.Sender
+	if cfg.DevMail() {
+		sender = mail.LogSender{Log: log}
+	} else {
+		s, err := mail.NewSMTPSender(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			return err
+		}
+		sender = s
+	}
+	outbox := store.Outbox{DB: a.db, Keep: cfg.DevMail()}
+	worker := &mail.Worker{Queue: outbox, Sender: sender, Log: log, Poll: 5 * time.Second}
+	a.accounts.WakeMail = worker.Wake
+
+	m := metrics.New(outbox.Depth)
+	a.accounts.CountLogin = m.Login
+	handler, err := web.New(web.Deps{Config: cfg, DB: a.db, Accounts: a.accounts, Sessions: a.sessions, Metrics: m, Log: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("PFORTE_ADDR: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10}
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { worker.Run(workCtx) })
+	wg.Go(func() { a.maintain(workCtx) })
+
+	mode := "SMTP"
+	if cfg.DevMail() {
+		mode = "Entwicklung: Mails im Postausgang, siehe " + cfg.BaseURL.String() + "/entwicklung/post"
+	}
+	log.Info("pforte listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(),
+		"database", string(a.db.Dialect()), "mail", mode)
+	fmt.Fprintf(stdout, "Pforte läuft auf http://%s (Datenbank: %s, Mail: %s)\n", ln.Addr(), a.db.Dialect(), mode)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	stopWork()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+// maintain prunes what has run out: old sessions, tokens, counters.
+func (a *app) maintain(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		if _, err := a.sessions.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune sessions", "err", err)
+		}
+		if _, err := a.db.Q().PruneTokens(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune tokens", "err", err)
+		}
+		if _, err := a.db.Q().PruneCounters(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune counters", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package web
+
+import (
+	"net/http"
+)
+
+func (s *Server) handleAccount() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto"})
+	})
+}
+
+func (s *Server) handlePasswordForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "konto-passwort", view{Title: "Passwort ändern"})
+	})
+}
+
+func (s *Server) handlePasswordChange() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		a := authOf(r)
+		err = s.accounts.ChangePassword(r.Context(), a.Account.ID, a.SessionHash, f.Get("current_password"),
+			f.Get("password"), f.Get("password_repeat"), has(f, "password_repeat"), clientAddr(r))
+		if err != nil {
+			s.renderForm(w, r, "konto-passwort", err, view{Title: "Passwort ändern"})
+			return
+		}
+		s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto",
+			Notice: "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet; eine Benachrichtigung ist per E-Mail unterwegs."})
+	})
+}
+
+// handleStaySignedIn answers the idle warning's "Angemeldet bleiben":
+// the session check in front of it already counted the activity.
+func (s *Server) handleStaySignedIn() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

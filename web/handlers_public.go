@@ -1,0 +1,230 @@
+package web
+
+import (
+	"net/http"
+
+	"pforte"
+)
+
+func (s *Server) handleStart() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "start", view{Title: "Kundenportal"})
+	})
+}
+
+func (s *Server) handleRegisterForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "registrieren", view{Title: "Registrieren"})
+	})
+}
+
+func (s *Server) handleRegister() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		email := f.Get("email")
+		err = s.accounts.Register(r.Context(), email, f.Get("password"), f.Get("password_repeat"),
+			has(f, "password_repeat"), clientAddr(r))
+		if err != nil {
+			s.renderForm(w, r, "registrieren", err, view{Title: "Registrieren", Form: map[string]string{"email": email}})
+			return
+		}
+		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "Bitte prüfen Sie Ihr Postfach",
+			Data: map[string]any{"Email": email, "TTL": s.cfg.ConfirmTokenTTL, "Kind": "registrieren"}})
+	})
+}
+
+func (s *Server) handleConfirmForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.URL.Query().Get("token")
+		if _, err := s.accounts.PeekToken(r.Context(), pforte.ConfirmToken, token); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "bestaetigen", view{Title: "E-Mail-Adresse bestätigen",
+			Form: map[string]string{"token": token}})
+	})
+}
+
+func (s *Server) handleConfirm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		token := f.Get("token")
+		if token == "" {
+			token = r.URL.Query().Get("token")
+		}
+		a, err := s.accounts.Confirm(r.Context(), token, clientAddr(r))
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "bestaetigt", view{Title: "E-Mail-Adresse bestätigt",
+			Form: map[string]string{"email": a.Email}})
+	})
+}
+
+func (s *Server) handleResendConfirmation() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		email := f.Get("email")
+		if err := s.accounts.ResendConfirmation(r.Context(), email, clientAddr(r)); err != nil {
+			s.renderForm(w, r, "anmelden", err, view{Title: "Anmelden", Form: map[string]string{"email": email}})
+			return
+		}
+		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "Bitte prüfen Sie Ihr Postfach",
+			Data: map[string]any{"Email": email, "TTL": s.cfg.ConfirmTokenTTL, "Kind": "erneut"}})
+	})
+}
+
+func (s *Server) handleLoginForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		v := view{Title: "Anmelden", Form: map[string]string{"next": safeNext(q.Get("next"))}}
+		switch {
+		case q.Get("abgelaufen") != "":
+			v.Error = &pforte.Error{Code: pforte.SessionExpired,
+				Message: "Ihre Sitzung ist abgelaufen: Aus Sicherheitsgründen werden Sie nach " +
+					durationText(s.cfg.SessionIdle) + " ohne Aktivität automatisch abgemeldet. Bitte melden Sie sich erneut an."}
+		case q.Get("abgemeldet") != "":
+			v.Notice = "Sie haben sich abgemeldet."
+		case q.Get("passwort") != "":
+			v.Notice = "Ihr neues Passwort ist gespeichert. Bitte melden Sie sich damit an."
+		}
+		s.render(w, r, http.StatusOK, "anmelden", v)
+	})
+}
+
+func (s *Server) handleLogin() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		email, next := f.Get("email"), safeNext(f.Get("next"))
+		a, err := s.accounts.Login(r.Context(), email, f.Get("password"), clientAddr(r))
+		if err != nil {
+			if pforte.ErrorCode(err) == pforte.Throttled {
+				s.metrics.Login("throttled")
+			}
+			v := view{Title: "Anmelden", Form: map[string]string{"email": email, "next": next}}
+			if pforte.ErrorCode(err) == pforte.PasswordExpired {
+				v.Title = "Passwort abgelaufen"
+				s.renderForm(w, r, "passwort-abgelaufen", err, v)
+				return
+			}
+			s.renderForm(w, r, "anmelden", err, v)
+			return
+		}
+		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), clientAddr(r))
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.setSessionCookie(w, id)
+		if next == "" {
+			next = "/konto"
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	})
+}
+
+func (s *Server) handleLogout() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := s.sessionID(r)
+		if id != "" {
+			acct, _, status, err := s.sessions.Check(r.Context(), id)
+			if err == nil && status.Valid() {
+				s.db.Q().Audit(r.Context(), pforte.AuditEntry{Event: pforte.EventLogout, AccountID: acct.ID, Client: clientAddr(r)})
+			}
+			if err := s.sessions.End(r.Context(), id); err != nil {
+				s.renderError(w, r, err)
+				return
+			}
+		}
+		s.clearSessionCookie(w)
+		http.Redirect(w, r, "/anmelden?abgemeldet=1", http.StatusSeeOther)
+	})
+}
+
+func (s *Server) handleForgotForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "passwort-vergessen", view{Title: "Passwort vergessen",
+			Form: map[string]string{"email": r.URL.Query().Get("email")}})
+	})
+}
+
+func (s *Server) handleForgot() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		email := f.Get("email")
+		if err := s.accounts.RequestReset(r.Context(), email, clientAddr(r)); err != nil {
+			s.renderForm(w, r, "passwort-vergessen", err, view{Title: "Passwort vergessen", Form: map[string]string{"email": email}})
+			return
+		}
+		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "Bitte prüfen Sie Ihr Postfach",
+			Data: map[string]any{"Email": email, "TTL": s.cfg.ResetTokenTTL, "Kind": "passwort"}})
+	})
+}
+
+func (s *Server) handleResetForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.URL.Query().Get("token")
+		a, err := s.accounts.PeekToken(r.Context(), pforte.ResetToken, token)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "passwort-neu", view{Title: "Neues Passwort festlegen",
+			Form: map[string]string{"token": token, "email": a.Email}})
+	})
+}
+
+func (s *Server) handleReset() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		token := f.Get("token")
+		if token == "" {
+			token = r.URL.Query().Get("token")
+		}
+		a, err := s.accounts.Reset(r.Context(), token, f.Get("password"), f.Get("password_repeat"),
+			has(f, "password_repeat"), clientAddr(r))
+		if err != nil {
+			if pforte.ErrorCode(err) == pforte.TokenInvalid {
+				s.renderError(w, r, err)
+				return
+			}
+			v := view{Title: "Neues Passwort festlegen", Form: map[string]string{"token": token}}
+			if acct, perr := s.accounts.PeekToken(r.Context(), pforte.ResetToken, token); perr == nil {
+				v.Form["email"] = acct.Email
+			}
+			s.renderForm(w, r, "passwort-neu", err, v)
+			return
+		}
+		// The reset ended every session, this browser's too.
+		if s.sessionID(r) != "" {
+			s.clearSessionCookie(w)
+		}
+		_ = a
+		http.Redirect(w, r, "/anmelden?passwort=neu", http.StatusSeeOther)
+	})
+}

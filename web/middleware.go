@@ -1,0 +1,203 @@
+package web
+
+import (
+	"context"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"pforte"
+	"pforte/session"
+)
+
+// maxBody bounds every request body: the forms are small.
+const maxBody = 64 << 10
+
+// csp allows nothing inline and nothing from elsewhere.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		if s.cfg.SecureCookies() {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter remembers the status for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs each request and measures its latency per route pattern
+// (never per raw path, which would carry tokens and grow without bound).
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		d := time.Since(start)
+		s.metrics.Request(route, r.Method, sw.status, d)
+		if route != "GET /healthz" && route != "GET /metrics" && !strings.HasPrefix(route, "GET /static/") {
+			s.log.Info("request", "method", r.Method, "route", route, "status", sw.status,
+				"ms", float64(d.Microseconds())/1000, "client", clientAddr(r))
+		}
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "route", r.Pattern, "value", v)
+				s.renderError(w, r, pforte.Errorf(pforte.Internal, ""))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses cross-origin POSTs (CSRF) by the browser's
+// Sec-Fetch-Site and Origin headers, with the forbidden page.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.db.Q().Audit(r.Context(), pforte.AuditEntry{At: time.Now(), Event: pforte.EventCrossOriginRefused,
+			Client: clientAddr(r), Detail: r.Method + " " + r.URL.Path})
+		s.renderError(w, r, &pforte.Error{Code: pforte.Forbidden,
+			Message: "Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt. Bitte laden Sie die Seite neu und versuchen Sie es erneut."})
+	}))
+	return cop.Handler(next)
+}
+
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// auth is the signed-in account of a request behind requireSession.
+type auth struct {
+	Account     *pforte.Account
+	SessionID   string
+	SessionHash string
+}
+
+func authOf(r *http.Request) *auth {
+	a, _ := r.Context().Value(authKey).(*auth)
+	return a
+}
+
+// requireSession is the one session check in front of every protected
+// page: without a live session it answers 303 to /anmelden (with
+// session-expired after an idle timeout), keeping the page as next.
+func (s *Server) requireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := s.sessionID(r)
+		acct, st, status, err := s.sessions.Check(r.Context(), id)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if status != session.Valid {
+			if id != "" {
+				s.clearSessionCookie(w)
+			}
+			target := "/anmelden"
+			q := []string{}
+			if status == session.Expired {
+				q = append(q, "abgelaufen=1")
+			}
+			if r.Method == http.MethodGet {
+				q = append(q, "next="+url.QueryEscape(r.URL.RequestURI()))
+			}
+			if len(q) > 0 {
+				target += "?" + strings.Join(q, "&")
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		ctx := context.WithValue(r.Context(), authKey, &auth{Account: acct, SessionID: id, SessionHash: st.Hash})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// loopbackOnly serves next only in development mail mode and only to a
+// client on this machine; everyone else gets 404.
+func (s *Server) loopbackOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := net.ParseIP(clientAddr(r))
+		if !s.cfg.DevMail() || ip == nil || !ip.IsLoopback() {
+			s.renderError(w, r, pforte.Errorf(pforte.NotFound, ""))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientAddr is the address of the peer.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// staticFiles serves the embedded CSS and scripts with a day of caching.
+func staticFiles(fsys fs.FS) http.Handler {
+	files := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"pforte"
+	"pforte/mail"
+	"pforte/policy"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// pages holds one parsed template per page, each with the base layout.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"date":     func(t time.Time) string { return mail.GermanDateTime(t) },
+	"duration": mail.GermanDuration,
+	"info":     pforte.Info,
+}
+
+func loadPages() (*pages, error) {
+	p := &pages{byName: map[string]*template.Template{}}
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
+		if base == "layout" || base == "partials" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		p.byName[base] = t
+	}
+	return p, nil
+}
+
+// view is what every page template gets.
+type view struct {
+	Title   string
+	Account *pforte.Account
+	Error   *pforte.Error
+	Notice  string
+	Form    map[string]string
+	Data    any
+
+	Contact     string
+	Chamber     string
+	BaseURL     string
+	IdleSeconds int
+	Idle        time.Duration
+	Rules       []policy.RuleInfo
+	PolicyJSON  template.JS
+	Codes       []pforte.CodeInfo
+	Policy      policy.Policy
+}
+
+// ErrorInfo is the code's entry in the one list of codes.
+func (v view) ErrorInfo() pforte.CodeInfo { return pforte.Info(v.Error.Code) }
+
+// RuleLabel names a broken rule for the error box.
+func (v view) RuleLabel(id string) string { return v.Policy.Label(id) }
+
+// render writes page name with status.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		s.log.Error("unknown page", "page", name)
+		http.Error(w, "Interner Fehler", http.StatusInternalServerError)
+		return
+	}
+	v.Contact = s.cfg.ContactEmail
+	v.Chamber = s.cfg.Chamber.Name
+	v.Idle = s.cfg.SessionIdle
+	v.BaseURL = s.baseURL()
+	v.Policy = s.cfg.Policy
+	v.Rules = s.cfg.Policy.Rules()
+	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSON())
+	v.Codes = pforte.Codes
+	if a := authOf(r); a != nil && v.Account == nil {
+		v.Account = a.Account
+	}
+	if v.Account != nil {
+		v.IdleSeconds = int(s.cfg.SessionIdle.Seconds())
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		s.log.Error("render", "page", name, "err", err)
+		http.Error(w, "Interner Fehler", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if v.Error != nil && v.Error.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(v.Error.RetryAfter))
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// userError turns err into the error the user sees: an *pforte.Error as
+// it is, anything else as internal (and a log line for the operator).
+func (s *Server) userError(r *http.Request, err error) *pforte.Error {
+	var e *pforte.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	s.log.Error("internal error", "route", r.Pattern, "err", err)
+	return &pforte.Error{Code: pforte.Internal, Message: pforte.Info(pforte.Internal).Remedy}
+}
+
+// renderForm shows page name again with err, the status of err's code and
+// the form's values (never passwords).
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string, err error, v view) {
+	v.Error = s.userError(r, err)
+	s.render(w, r, pforte.Info(v.Error.Code).Status, name, v)
+}
+
+// renderError shows the error page for err.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	s.renderForm(w, r, "fehler", err, view{Title: "Fehler"})
+}
+
+var badRequest = &pforte.Error{Code: pforte.BadRequest,
+	Message: "Die Anfrage war fehlerhaft oder zu groß. Bitte laden Sie die Seite neu und versuchen Sie es erneut."}
+
+// maxField bounds every form value; passwords are far shorter.
+const maxField = 4096
+
+// form parses the posted form and checks it: the body within maxBody,
+// every value valid UTF-8 and at most maxField bytes.
+func form(r *http.Request) (url.Values, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, badRequest
+	}
+	for k, vs := range r.PostForm {
+		if !utf8.ValidString(k) {
+			return nil, badRequest
+		}
+		for _, v := range vs {
+			if len(v) > maxField || !utf8.ValidString(v) {
+				return nil, badRequest
+			}
+		}
+	}
+	return r.PostForm, nil
+}
+
+// has tells whether the form carried field at all (password_repeat is
+// optional in the contract).
+func has(f url.Values, field string) bool {
+	_, ok := f[field]
+	return ok
+}

@@ -1,0 +1,45 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+)
+
+// routes lists every route of the portal in one place.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "static")
+
+	// Public pages.
+	mux.Handle("GET /{$}", s.handleStart())
+	mux.Handle("GET /registrieren", s.handleRegisterForm())
+	mux.Handle("POST /registrieren", s.handleRegister())
+	mux.Handle("GET /registrieren/bestaetigen", s.handleConfirmForm())
+	mux.Handle("POST /registrieren/bestaetigen", s.handleConfirm())
+	mux.Handle("POST /registrieren/erneut-senden", s.handleResendConfirmation())
+	mux.Handle("GET /anmelden", s.handleLoginForm())
+	mux.Handle("POST /anmelden", s.handleLogin())
+	mux.Handle("POST /abmelden", s.handleLogout())
+	mux.Handle("GET /passwort-vergessen", s.handleForgotForm())
+	mux.Handle("POST /passwort-vergessen", s.handleForgot())
+	mux.Handle("GET /passwort-neu", s.handleResetForm())
+	mux.Handle("POST /passwort-neu", s.handleReset())
+	mux.Handle("GET /hilfe", s.handleHelp())
+	mux.Handle("GET /hilfe/anleitung.pdf", s.handleGuide())
+
+	// Pages that need a session.
+	mux.Handle("GET /konto", s.requireSession(s.handleAccount()))
+	mux.Handle("GET /konto/passwort", s.requireSession(s.handlePasswordForm()))
+	mux.Handle("POST /konto/passwort", s.requireSession(s.handlePasswordChange()))
+	mux.Handle("POST /sitzung/verlaengern", s.requireSession(s.handleStaySignedIn()))
+
+	// Operations.
+	mux.Handle("GET /healthz", s.handleHealth())
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("GET /entwicklung/post", s.loopbackOnly(s.handleDevMail()))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(static)))
+
+	mux.Handle("/", s.handleNotFound())
+
+	return s.recoverPanics(s.securityHeaders(s.observe(s.crossOrigin(s.limitBody(mux)))))
+}

@@ -1,0 +1,111 @@
+// Package web is Pforte's HTTP side: the routes of the contract, German
+// pages from html/template, the session cookie and the security headers.
+// Handlers are thin: they decode a form, call the account or session
+// service and render the answer.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"pforte/account"
+	"pforte/config"
+	"pforte/metrics"
+	"pforte/session"
+	"pforte/store"
+)
+
+// Server holds what the handlers need. Build it with New.
+type Server struct {
+	cfg      config.Config
+	db       *store.DB
+	accounts *account.Service
+	sessions *session.Sessions
+	metrics  *metrics.Metrics
+	log      *slog.Logger
+	pages    *pages
+
+	guideOnce sync.Once
+	guide     []byte
+	guideErr  error
+}
+
+// Deps are the parts a Server is built from.
+type Deps struct {
+	Config   config.Config
+	DB       *store.DB
+	Accounts *account.Service
+	Sessions *session.Sessions
+	Metrics  *metrics.Metrics
+	Log      *slog.Logger
+}
+
+// New returns the whole portal as one http.Handler: routes, middleware
+// and cross-origin protection.
+func New(d Deps) (http.Handler, error) {
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
+		log: d.Log, pages: p}
+	return s.routes(), nil
+}
+
+// baseURL is the public URL without a trailing slash.
+func (s *Server) baseURL() string { return s.cfg.BaseURL.String() }
+
+// cookieName is __Host- prefixed under https, so that no subdomain can
+// set or shadow it.
+func (s *Server) cookieName() string {
+	if s.cfg.SecureCookies() {
+		return "__Host-pforte_session"
+	}
+	return "pforte_session"
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, id string) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: id, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+func (s *Server) sessionID(r *http.Request) string {
+	c, err := r.Cookie(s.cookieName())
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// safeNext returns next if it is a local path on this site, else "".
+func safeNext(next string) string {
+	if next == "" || len(next) > 500 || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	return next
+}
+
+// ctxKey keys the request context.
+type ctxKey int
+
+const authKey ctxKey = iota
+
+// ready reports for /healthz whether the database answers.
+func (s *Server) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return s.db.Ping(ctx)
+}

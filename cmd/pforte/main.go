@@ -38,6 +38,17 @@ const usage = `Aufruf: pforte BEFEHL [ARGUMENTE]
 Befehle:
   serve                                     das Portal starten (HTTP); wendet vorher Migrationen an
   migrate                                   Schema-Migrationen anwenden und beenden
+  users import DATEI                        Konten aus CSV importieren (email,created_at,last_login_at,confirmed,legacy_password_hash)
+  users purge --last-login-before DATUM [--dry-run]
+                                            Konten löschen, deren letzte Anmeldung vor DATUM liegt
+  users notify-inactive --last-login-before DATUM
+                                            diese Konten vorab per Mail warnen
+  passwords expire [--set-before DATUM]     Passwörter ablaufen lassen (Anmeldung: password-expired)
+  audit [--account EMAIL] [--since DATUM] [--json]
+                                            das Audit-Protokoll zeigen, neueste zuerst
+  businesses import DATEI                   Betriebsregister aus CSV importieren (number,name,street,postcode,city)
+  pins issue NUMMER                         neue PIN für einen Betrieb ausgeben (einmalig auf stdout)
+  letters render --out ORDNER               PIN-Briefe (PDF) für alle offenen PIN-Anträge erzeugen
 
 Die Konfiguration kommt aus Umgebungsvariablen (PFORTE_…), siehe README.`
 
@@ -52,6 +63,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], getenv, stdout)
+	case "users":
+		return usersCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "passwords":
+		return passwordsCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "businesses":
+		return businessesCmd(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "pins":
+		return pinsCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "letters":
+		return lettersCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

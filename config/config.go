@@ -33,6 +33,7 @@ type Config struct {
 	LogLevel        string
 	Chamber         Chamber
 	PINTTL          time.Duration
+	MailRetry       time.Duration
 }
 
 // Chamber is the body that runs the portal, as named in letters and pages.
@@ -69,6 +70,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RateLimits:      r.onOff("PFORTE_RATE_LIMITS", true),
 		LogLevel:        r.oneOf("PFORTE_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		PINTTL:          r.duration("PFORTE_PIN_TTL", 90*24*time.Hour),
+		MailRetry:       r.duration("PFORTE_MAIL_RETRY", 30*time.Second),
 		Chamber: Chamber{
 			Name:     r.str("PFORTE_CHAMBER_NAME", "Handwerkskammer Musterstadt"),
 			Street:   r.str("PFORTE_CHAMBER_STREET", "Musterstraße 1"),

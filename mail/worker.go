@@ -30,6 +30,9 @@ type Worker struct {
 	MaxAttempts int
 	// Now is the clock, replaceable in tests. Nil means time.Now.
 	Now func() time.Time
+	// RetryBase is the pause before the first retry (PFORTE_MAIL_RETRY);
+	// it doubles with each attempt up to an hour. Zero means 30s.
+	RetryBase time.Duration
 
 	wakeOnce sync.Once
 	wake     chan struct{}
@@ -44,14 +47,16 @@ const (
 // Backoff is the pause before the next attempt after attempts failed ones:
 // 30s, 1m, 2m, 4m, … at most an hour. It is exported so that the operator's
 // view and the tests can show the same schedule the worker follows.
-func Backoff(attempts int) time.Duration {
+func Backoff(attempts int) time.Duration { return backoff(retryBase, attempts) }
+
+func backoff(base time.Duration, attempts int) time.Duration {
 	if attempts < 1 {
 		attempts = 1
 	}
 	if attempts > 20 { // far beyond the cap; avoids overflow
 		return retryMax
 	}
-	return min(retryBase<<(attempts-1), retryMax)
+	return min(base<<(attempts-1), retryMax)
 }
 
 // Wake tells the worker that a message was just queued, so that it goes out
@@ -142,7 +147,11 @@ func (w *Worker) failed(ctx context.Context, m Message, sendErr error) {
 	}
 	var next time.Time // zero: give up, see Queue
 	if !errors.Is(sendErr, ErrPermanent) || m.Attempts < maxAttempts {
-		next = w.now().Add(Backoff(m.Attempts))
+		base := w.RetryBase
+		if base <= 0 {
+			base = retryBase
+		}
+		next = w.now().Add(backoff(base, m.Attempts))
 	}
 	// Never the body: it holds links that log in or set a password.
 	args := []any{"id", m.ID, "to", m.To, "attempts", m.Attempts, "err", sendErr}

@@ -83,11 +83,11 @@ func startPortal(t *testing.T, dbURL string, override map[string]string) *portal
 	for k, v := range override {
 		env[k] = v
 	}
-	p := &portal{t: t, URL: env["PFORTE_BASE_URL"], DBURL: dbURL, SMTP: srv, env: env,
+	p := &portal{t: t, URL: "http://" + env["PFORTE_ADDR"], DBURL: dbURL, SMTP: srv, env: env,
 		stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	p.client = p.newClient()
 	p.start()
-	t.Cleanup(p.stop)
+	t.Cleanup(func() { p.stop() })
 	return p
 }
 
@@ -98,17 +98,19 @@ func (p *portal) start() {
 	go func() {
 		done <- run(ctx, []string{"serve"}, func(k string) string { return p.env[k] }, strings.NewReader(""), p.stdout, p.stderr)
 	}()
+	var once sync.Once
 	p.stop = func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve ended with %v", err)
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("serve ended with %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("serve did not stop within 30s")
 			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop within 30s")
-		}
-		p.stop = func() {}
+		})
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -196,7 +198,7 @@ func (p *portal) abs(path string) string {
 }
 
 // linkIn returns the first link in the newest mail to addr whose path
-// starts with prefix.
+// starts with prefix, as a URL of the test server.
 func (p *portal) linkIn(to, prefix string) string {
 	p.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -207,8 +209,8 @@ func (p *portal) linkIn(to, prefix string) string {
 				continue
 			}
 			for _, l := range smtptest.Links(msgs[i].Text) {
-				if strings.HasPrefix(l, p.URL+prefix) {
-					return l
+				if base := p.env["PFORTE_BASE_URL"]; strings.HasPrefix(l, base+prefix) {
+					return p.URL + strings.TrimPrefix(l, base)
 				}
 			}
 		}

@@ -41,7 +41,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		sender = s
 	}
 	outbox := store.Outbox{DB: a.db, Keep: cfg.DevMail()}
-	worker := &mail.Worker{Queue: outbox, Sender: sender, Log: log, Poll: 5 * time.Second}
+	worker := &mail.Worker{Queue: outbox, Sender: sender, Log: log, Poll: 5 * time.Second, RetryBase: cfg.MailRetry}
 	a.accounts.WakeMail = worker.Wake
 
 	m := metrics.New(outbox.Depth)

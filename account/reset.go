@@ -21,6 +21,8 @@ func (s *Service) RequestReset(ctx context.Context, email string, client Client)
 	}
 	a, err := s.DB.Q().AccountByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
+		// Count and audit as for a known address: similar work, similar time.
+		s.mailAllowed(ctx, email)
 		s.auditAlone(ctx, pforte.EventResetRequested, 0, client, "unknown address")
 		return nil
 	}

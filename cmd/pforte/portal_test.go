@@ -21,7 +21,7 @@ import (
 // portal is the real program, started through run for one test, with a
 // real SMTP server on loopback capturing its mails.
 type portal struct {
-	t      *testing.T
+	t      testing.TB
 	URL    string
 	DBURL  string
 	SMTP   *smtptest.Server
@@ -50,7 +50,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func testEnv(dbURL, smtpURL, addr string) map[string]string {
 }
 
 // startPortal runs `pforte serve` on dbURL until the test ends.
-func startPortal(t *testing.T, dbURL string, override map[string]string) *portal {
+func startPortal(t testing.TB, dbURL string, override map[string]string) *portal {
 	t.Helper()
 	srv := smtptest.Start(t)
 	addr := freeAddr(t)

@@ -75,6 +75,23 @@ const (
 	EventLogout             Event = "logout"
 	EventSessionExpired     Event = "session-expired"
 	EventCrossOriginRefused Event = "cross-origin-refused"
+
+	// Businesses and PINs: Detail names the business number, never a PIN.
+	EventBusinessesImported Event = "businesses-imported"
+	EventPINRequested       Event = "pin-requested"
+	EventPINIssued          Event = "pin-issued"
+	EventPINLetterRendered  Event = "pin-letter-rendered"
+	EventPINFailed          Event = "pin-failed"
+	EventPINLocked          Event = "pin-locked"
+	EventBusinessLinked     Event = "business-linked"
+	EventBusinessUnlinked   Event = "business-unlinked"
+
+	// Migration day: the operator's bulk commands. A purged account leaves
+	// only "purged" with its id; its address goes with the account.
+	EventImported         Event = "imported"
+	EventPasswordsExpired Event = "passwords-expired"
+	EventInactiveNotified Event = "inactive-notified"
+	EventPurged           Event = "purged"
 )
 
 // AuditEntry is one line of the audit log. It never holds a password or a

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"pforte"
@@ -34,6 +35,10 @@ type Service struct {
 	CountLogin func(outcome string)
 	Now        func() time.Time
 	Log        *slog.Logger
+
+	legacyMu        sync.Mutex
+	legacyMax       int
+	legacyCheckedAt time.Time
 }
 
 // Paths of the mailed links, relative to the base URL.
@@ -127,10 +132,10 @@ func (s *Service) Register(ctx context.Context, email, pw, repeat string, hasRep
 	if err != nil {
 		return err
 	}
-	if err := s.Limits.Client(ctx, "register", client, throttle.ClientRegister); err != nil {
+	if err := s.checkNew(ctx, pw, repeat, hasRepeat, email); err != nil {
 		return err
 	}
-	if err := s.checkNew(ctx, pw, repeat, hasRepeat, email); err != nil {
+	if err := s.Limits.Client(ctx, "register", client, throttle.ClientRegister); err != nil {
 		return err
 	}
 	// Hash before looking: a taken address costs the same time.

@@ -3,8 +3,12 @@ package account
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
+	"time"
 
 	"pforte"
+	"pforte/password"
 	"pforte/store"
 	"pforte/throttle"
 )
@@ -32,13 +36,19 @@ func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*
 		s.Hasher.Verify(ctx, pw, "")
 		return nil, invalidCredentials
 	}
-	if err := s.Limits.Client(ctx, "login", client, throttle.ClientLogin); err != nil {
+	if err := s.Limits.ClientBlocked(ctx, "login", client, throttle.ClientLoginFailures); err != nil {
+		s.metric("throttled")
 		return nil, err
 	}
 	now := s.now()
 	if err := s.Limits.LoginWait(ctx, email); err != nil {
 		if pforte.ErrorCode(err) == pforte.Throttled {
-			s.auditAlone(ctx, pforte.EventThrottled, 0, client, "login")
+			var id int64
+			if a, err := s.DB.Q().AccountByEmail(ctx, email); err == nil {
+				id = a.ID
+			}
+			s.auditAlone(ctx, pforte.EventThrottled, id, client, "login")
+			s.metric("throttled")
 		}
 		return nil, err
 	}
@@ -60,7 +70,17 @@ func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*
 		return nil, err
 	}
 	if !ok {
+		// Pay for the other kind of check too: imported accounts (bcrypt)
+		// and all others (argon2id) must fail in the same time.
+		if password.IsLegacy(hash) {
+			s.Hasher.Verify(ctx, pw, "")
+		} else if cost := s.legacyCost(ctx); cost > 0 {
+			s.Hasher.SpendLegacy(ctx, pw, cost)
+		}
 		if err := s.Limits.LoginFailed(ctx, email); err != nil {
+			return nil, err
+		}
+		if err := s.Limits.ClientFailed(ctx, "login", client, throttle.ClientLoginFailures); err != nil {
 			return nil, err
 		}
 		var id int64
@@ -130,4 +150,25 @@ func (s *Service) metric(outcome string) {
 	if s.CountLogin != nil {
 		s.CountLogin(outcome)
 	}
+}
+
+// legacyCost is the highest bcrypt cost among the legacy hashes still in
+// use, 0 when none are left; looked up at most every five minutes.
+func (s *Service) legacyCost(ctx context.Context) int {
+	s.legacyMu.Lock()
+	defer s.legacyMu.Unlock()
+	if now := time.Now(); now.After(s.legacyCheckedAt.Add(5 * time.Minute)) {
+		prefixes, err := s.DB.Q().LegacyPrefixes(ctx)
+		if err != nil {
+			s.logError("legacy hashes", err)
+			return s.legacyMax
+		}
+		s.legacyMax, s.legacyCheckedAt = 0, now
+		for _, p := range prefixes {
+			if c, err := strconv.Atoi(strings.Trim(p[3:], "$")); err == nil && c > s.legacyMax {
+				s.legacyMax = c
+			}
+		}
+	}
+	return s.legacyMax
 }

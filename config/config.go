@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -34,6 +35,12 @@ type Config struct {
 	Chamber         Chamber
 	PINTTL          time.Duration
 	MailRetry       time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (PFORTE_TRUSTED_PROXIES, comma-separated IPs or CIDRs).
+	TrustedProxies []netip.Prefix
+	// MetricsToken, if set, is the bearer token /metrics asks for;
+	// otherwise /metrics answers only direct loopback requests.
+	MetricsToken string
 }
 
 // Chamber is the body that runs the portal, as named in letters and pages.
@@ -80,6 +87,25 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 	}
 	c.BaseURL = r.baseURL("PFORTE_BASE_URL", "http://localhost:8080")
+	c.MetricsToken = r.str("PFORTE_METRICS_TOKEN", "")
+	for _, item := range strings.Split(getenv("PFORTE_TRUSTED_PROXIES"), ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			var a netip.Addr
+			if a, err = netip.ParseAddr(item); err == nil {
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+		}
+		if err != nil {
+			r.check("PFORTE_TRUSTED_PROXIES", fmt.Errorf("%q is neither an IP address nor a CIDR", item))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
 	host := "localhost"
 	if c.BaseURL != nil && c.BaseURL.Hostname() != "" {
 		host = c.BaseURL.Hostname()

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -88,6 +89,9 @@ type Hasher struct {
 	Params Params
 	slots  chan struct{}
 	dummy  string
+
+	legacyMu    sync.Mutex
+	legacyDummy map[int][]byte // bcrypt hashes of a dummy password, by cost
 }
 
 // NewHasher returns a Hasher that runs at most concurrent hashes at once.
@@ -140,7 +144,7 @@ func (h *Hasher) Verify(ctx context.Context, pw, encoded string) (ok, rehash boo
 		return false, false, err
 	}
 	defer h.release()
-	if strings.HasPrefix(encoded, "$2a$") || strings.HasPrefix(encoded, "$2b$") || strings.HasPrefix(encoded, "$2y$") {
+	if IsLegacy(encoded) {
 		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw)) == nil, true, nil
 	}
 	p, salt, key, perr := decode(encoded)
@@ -190,4 +194,41 @@ func decode(s string) (Params, []byte, []byte, error) {
 		return p, nil, nil, errors.New("bad argon2id key")
 	}
 	return p, salt, key, nil
+}
+
+// LegacyCost is the bcrypt cost of a legacy hash, 0 if it is none.
+func LegacyCost(encoded string) int {
+	if !IsLegacy(encoded) {
+		return 0
+	}
+	c, err := bcrypt.Cost([]byte(encoded))
+	if err != nil {
+		return 0
+	}
+	return c
+}
+
+// SpendLegacy does the work of checking pw against a bcrypt hash of cost
+// and throws the result away. A failed login pays for both kinds of check
+// while imported legacy hashes exist, so that its time does not tell an
+// imported account from any other.
+func (h *Hasher) SpendLegacy(ctx context.Context, pw string, cost int) {
+	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+		return
+	}
+	h.legacyMu.Lock()
+	dummy, ok := h.legacyDummy[cost]
+	if !ok {
+		dummy, _ = bcrypt.GenerateFromPassword([]byte("pforte-dummy-password"), cost)
+		if h.legacyDummy == nil {
+			h.legacyDummy = map[int][]byte{}
+		}
+		h.legacyDummy[cost] = dummy
+	}
+	h.legacyMu.Unlock()
+	if err := h.acquire(ctx); err != nil {
+		return
+	}
+	defer h.release()
+	bcrypt.CompareHashAndPassword(dummy, []byte(pw))
 }

@@ -96,3 +96,23 @@ func one(res sql.Result, err error) error {
 	}
 	return nil
 }
+
+// LegacyPrefixes lists the distinct starts ("$2b$10$") of the legacy
+// hashes that imported accounts without a new password still carry.
+func (tx *Tx) LegacyPrefixes(ctx context.Context) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT DISTINCT substr(previous_hash, 1, 7) FROM accounts
+		WHERE password_hash = '' AND previous_hash LIKE '$2%'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

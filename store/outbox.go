@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"pforte/mail"
@@ -73,7 +74,8 @@ func (o Outbox) MarkSent(ctx context.Context, id int64, now time.Time) error {
 // zero time to give up on the mail for good.
 func (o Outbox) MarkFailed(ctx context.Context, id int64, next time.Time, reason string) error {
 	if len(reason) > 500 {
-		reason = reason[:500]
+		// Cut at a character boundary: PostgreSQL refuses broken UTF-8.
+		reason = strings.ToValidUTF8(reason[:500], "")
 	}
 	if next.IsZero() {
 		_, err := o.DB.sql.ExecContext(ctx, `UPDATE outbox SET failed_at = $1, lease_until = 0, last_error = $2 WHERE id = $3`,

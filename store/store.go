@@ -57,7 +57,9 @@ func ParseURL(raw string) (Dialect, string, error) {
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Set("_txlock", "immediate")
-		return SQLite, "file:" + path + "?" + q.Encode(), nil
+		// Built as a URL, so that "#" or "?" in the path cannot cut off the
+		// pragmas (without foreign_keys no cascade would happen).
+		return SQLite, (&url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: q.Encode()}).String(), nil
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
 		if _, err := url.Parse(raw); err != nil {
 			return "", "", fmt.Errorf("postgres: %w", err)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -235,4 +236,16 @@ func TestAuditLog(t *testing.T) {
 			t.Fatalf("since: %+v", recent)
 		}
 	})
+}
+
+func TestSQLitePathWithSpecialCharacters(t *testing.T) {
+	dir := t.TempDir() + "/a#b?c d"
+	db := open(t, "sqlite:"+dir+"/pforte.db")
+	var fk int
+	if err := db.QueryRowForTest(context.Background(), "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign_keys = %d, %v: pragmas lost", fk, err)
+	}
+	if _, err := os.Stat(dir + "/pforte.db"); err != nil {
+		t.Fatalf("database not where asked: %v", err)
+	}
 }

@@ -6,6 +6,7 @@ package throttle
 import (
 	"context"
 	"math"
+	"strconv"
 	"time"
 
 	"pforte"
@@ -19,13 +20,16 @@ type Limit struct {
 }
 
 // The per-client limits of the public forms, and the per-account limits.
+// Per client they are generous: an office behind one NAT address shares
+// them. Logins count only failures; registrations and reset requests count
+// only those that passed validation.
 var (
-	ClientLogin    = Limit{Max: 30, Window: 5 * time.Minute}
-	ClientRegister = Limit{Max: 10, Window: time.Hour}
-	ClientReset    = Limit{Max: 10, Window: time.Hour}
+	ClientLoginFailures = Limit{Max: 50, Window: 15 * time.Minute}
+	ClientRegister      = Limit{Max: 30, Window: time.Hour}
+	ClientReset         = Limit{Max: 30, Window: time.Hour}
 	// AccountMail bounds mails one address can be sent through the public
 	// forms (registration, resend, reset), so nobody can flood a mailbox.
-	AccountMail = Limit{Max: 5, Window: time.Hour}
+	AccountMail = Limit{Max: 10, Window: time.Hour}
 )
 
 // Login back-off per account: FreeFailures wrong passwords in
@@ -69,26 +73,12 @@ func Wait(secs int) string {
 	case secs <= 1:
 		return "1 Sekunde"
 	case secs < 90:
-		return itoa(secs) + " Sekunden"
+		return strconv.Itoa(secs) + " Sekunden"
 	case secs < 5400:
-		return itoa((secs+59)/60) + " Minuten"
+		return strconv.Itoa((secs+59)/60) + " Minuten"
 	default:
-		return itoa((secs+3599)/3600) + " Stunden"
+		return strconv.Itoa((secs+3599)/3600) + " Stunden"
 	}
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
 
 // Allow counts one event for key and returns a Throttled error once more
@@ -114,6 +104,32 @@ func (l *Limiter) Client(ctx context.Context, action, client string, lim Limit) 
 }
 
 func loginKey(email string) string { return "login:" + email }
+
+// ClientBlocked tells, without counting, whether client has used up lim
+// for action (per-client limits that count only failures).
+func (l *Limiter) ClientBlocked(ctx context.Context, action, client string, lim Limit) error {
+	if !l.PerClient || client == "" {
+		return nil
+	}
+	now := l.now()
+	c, err := l.DB.Q().Peek(ctx, "client:"+action+":"+client, now, lim.Window)
+	if err != nil {
+		return err
+	}
+	if c.Count >= lim.Max {
+		return Throttled(c.WindowStart.Add(lim.Window).Sub(now))
+	}
+	return nil
+}
+
+// ClientFailed counts one failure of client for action.
+func (l *Limiter) ClientFailed(ctx context.Context, action, client string, lim Limit) error {
+	if !l.PerClient || client == "" {
+		return nil
+	}
+	_, err := l.DB.Q().Hit(ctx, "client:"+action+":"+client, l.now(), lim.Window)
+	return err
+}
 
 // LoginWait returns a Throttled error if the account behind email (known
 // or not: no difference is visible) must wait before the next login.

@@ -6,7 +6,12 @@ import (
 
 func (s *Server) handleAccount() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto"})
+		notice := ""
+		switch r.URL.Query().Get("hinweis") {
+		case "passwort-geaendert":
+			notice = "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet; eine Benachrichtigung ist per E-Mail unterwegs."
+		}
+		s.renderAccount(w, r, notice)
 	})
 }
 
@@ -25,13 +30,14 @@ func (s *Server) handlePasswordChange() http.Handler {
 		}
 		a := authOf(r)
 		err = s.accounts.ChangePassword(r.Context(), a.Account.ID, a.SessionHash, f.Get("current_password"),
-			f.Get("password"), f.Get("password_repeat"), has(f, "password_repeat"), clientAddr(r))
+			f.Get("password"), f.Get("password_repeat"), has(f, "password_repeat"), s.client(r))
 		if err != nil {
 			s.renderForm(w, r, "konto-passwort", err, view{Title: "Passwort ändern"})
 			return
 		}
-		s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto",
-			Notice: "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet; eine Benachrichtigung ist per E-Mail unterwegs."})
+		// Post/redirect/get: the account page shows the new state, and a
+		// reload does not send the form again.
+		http.Redirect(w, r, "/konto?hinweis=passwort-geaendert", http.StatusSeeOther)
 	})
 }
 

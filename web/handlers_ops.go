@@ -3,15 +3,12 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"pforte"
 	"pforte/document"
 	"pforte/mail"
 	"pforte/store"
 )
-
-func durationText(d time.Duration) string { return mail.GermanDuration(d) }
 
 func (s *Server) handleHelp() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"pforte"
+	"pforte/mail"
 )
 
 func (s *Server) handleStart() http.Handler {
@@ -27,7 +30,7 @@ func (s *Server) handleRegister() http.Handler {
 		}
 		email := f.Get("email")
 		err = s.accounts.Register(r.Context(), email, f.Get("password"), f.Get("password_repeat"),
-			has(f, "password_repeat"), clientAddr(r))
+			has(f, "password_repeat"), s.client(r))
 		if err != nil {
 			s.renderForm(w, r, "registrieren", err, view{Title: "Registrieren", Form: map[string]string{"email": email}})
 			return
@@ -60,7 +63,7 @@ func (s *Server) handleConfirm() http.Handler {
 		if token == "" {
 			token = r.URL.Query().Get("token")
 		}
-		a, err := s.accounts.Confirm(r.Context(), token, clientAddr(r))
+		a, err := s.accounts.Confirm(r.Context(), token, s.client(r))
 		if err != nil {
 			s.renderError(w, r, err)
 			return
@@ -71,6 +74,13 @@ func (s *Server) handleConfirm() http.Handler {
 }
 
 func (s *Server) handleResendConfirmation() http.Handler {
+	return s.mailRequest(s.accounts.ResendConfirmation, "anmelden", "Anmelden", s.cfg.ConfirmTokenTTL, "erneut")
+}
+
+// mailRequest serves the forms whose only field is the address and whose
+// answer is "check your mail", the same whether or not the address has an
+// account: resend the confirmation, "Passwort vergessen".
+func (s *Server) mailRequest(send func(ctx context.Context, email, client string) error, page, title string, ttl time.Duration, kind string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f, err := form(r)
 		if err != nil {
@@ -78,12 +88,12 @@ func (s *Server) handleResendConfirmation() http.Handler {
 			return
 		}
 		email := f.Get("email")
-		if err := s.accounts.ResendConfirmation(r.Context(), email, clientAddr(r)); err != nil {
-			s.renderForm(w, r, "anmelden", err, view{Title: "Anmelden", Form: map[string]string{"email": email}})
+		if err := send(r.Context(), email, s.client(r)); err != nil {
+			s.renderForm(w, r, page, err, view{Title: title, Form: map[string]string{"email": email}})
 			return
 		}
 		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "Bitte prüfen Sie Ihr Postfach",
-			Data: map[string]any{"Email": email, "TTL": s.cfg.ConfirmTokenTTL, "Kind": "erneut"}})
+			Data: map[string]any{"Email": email, "TTL": ttl, "Kind": kind}})
 	})
 }
 
@@ -95,7 +105,7 @@ func (s *Server) handleLoginForm() http.Handler {
 		case q.Get("abgelaufen") != "":
 			v.Error = &pforte.Error{Code: pforte.SessionExpired,
 				Message: "Ihre Sitzung ist abgelaufen: Aus Sicherheitsgründen werden Sie nach " +
-					durationText(s.cfg.SessionIdle) + " ohne Aktivität automatisch abgemeldet. Bitte melden Sie sich erneut an."}
+					mail.GermanDuration(s.cfg.SessionIdle) + " ohne Aktivität automatisch abgemeldet. Bitte melden Sie sich erneut an."}
 		case q.Get("abgemeldet") != "":
 			v.Notice = "Sie haben sich abgemeldet."
 		case q.Get("passwort") != "":
@@ -113,11 +123,8 @@ func (s *Server) handleLogin() http.Handler {
 			return
 		}
 		email, next := f.Get("email"), safeNext(f.Get("next"))
-		a, err := s.accounts.Login(r.Context(), email, f.Get("password"), clientAddr(r))
+		a, err := s.accounts.Login(r.Context(), email, f.Get("password"), s.client(r))
 		if err != nil {
-			if pforte.ErrorCode(err) == pforte.Throttled {
-				s.metrics.Login("throttled")
-			}
 			v := view{Title: "Anmelden", Form: map[string]string{"email": email, "next": next}}
 			if pforte.ErrorCode(err) == pforte.PasswordExpired {
 				v.Title = "Passwort abgelaufen"
@@ -127,7 +134,7 @@ func (s *Server) handleLogin() http.Handler {
 			s.renderForm(w, r, "anmelden", err, v)
 			return
 		}
-		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), clientAddr(r))
+		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), s.client(r))
 		if err != nil {
 			s.renderError(w, r, err)
 			return
@@ -146,7 +153,7 @@ func (s *Server) handleLogout() http.Handler {
 		if id != "" {
 			acct, _, status, err := s.sessions.Check(r.Context(), id)
 			if err == nil && status.Valid() {
-				s.db.Q().Audit(r.Context(), pforte.AuditEntry{Event: pforte.EventLogout, AccountID: acct.ID, Client: clientAddr(r)})
+				s.db.Q().Audit(r.Context(), pforte.AuditEntry{Event: pforte.EventLogout, AccountID: acct.ID, Client: s.client(r)})
 			}
 			if err := s.sessions.End(r.Context(), id); err != nil {
 				s.renderError(w, r, err)
@@ -166,20 +173,7 @@ func (s *Server) handleForgotForm() http.Handler {
 }
 
 func (s *Server) handleForgot() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		email := f.Get("email")
-		if err := s.accounts.RequestReset(r.Context(), email, clientAddr(r)); err != nil {
-			s.renderForm(w, r, "passwort-vergessen", err, view{Title: "Passwort vergessen", Form: map[string]string{"email": email}})
-			return
-		}
-		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "Bitte prüfen Sie Ihr Postfach",
-			Data: map[string]any{"Email": email, "TTL": s.cfg.ResetTokenTTL, "Kind": "passwort"}})
-	})
+	return s.mailRequest(s.accounts.RequestReset, "passwort-vergessen", "Passwort vergessen", s.cfg.ResetTokenTTL, "passwort")
 }
 
 func (s *Server) handleResetForm() http.Handler {
@@ -206,8 +200,8 @@ func (s *Server) handleReset() http.Handler {
 		if token == "" {
 			token = r.URL.Query().Get("token")
 		}
-		a, err := s.accounts.Reset(r.Context(), token, f.Get("password"), f.Get("password_repeat"),
-			has(f, "password_repeat"), clientAddr(r))
+		_, err = s.accounts.Reset(r.Context(), token, f.Get("password"), f.Get("password_repeat"),
+			has(f, "password_repeat"), s.client(r))
 		if err != nil {
 			if pforte.ErrorCode(err) == pforte.TokenInvalid {
 				s.renderError(w, r, err)
@@ -224,7 +218,6 @@ func (s *Server) handleReset() http.Handler {
 		if s.sessionID(r) != "" {
 			s.clearSessionCookie(w)
 		}
-		_ = a
 		http.Redirect(w, r, "/anmelden?passwort=neu", http.StatusSeeOther)
 	})
 }

@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"io/fs"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -79,7 +81,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.metrics.Request(route, r.Method, sw.status, d)
 		if route != "GET /healthz" && route != "GET /metrics" && !strings.HasPrefix(route, "GET /static/") {
 			s.log.Info("request", "method", r.Method, "route", route, "status", sw.status,
-				"ms", float64(d.Microseconds())/1000, "client", clientAddr(r))
+				"ms", float64(d.Microseconds())/1000, "client", s.client(r))
 		}
 	})
 }
@@ -105,7 +107,7 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.db.Q().Audit(r.Context(), pforte.AuditEntry{At: time.Now(), Event: pforte.EventCrossOriginRefused,
-			Client: clientAddr(r), Detail: r.Method + " " + r.URL.Path})
+			Client: s.client(r), Detail: r.Method + " " + r.URL.Path})
 		s.renderError(w, r, &pforte.Error{Code: pforte.Forbidden,
 			Message: "Diese Anfrage kam nicht von dieser Seite und wurde deshalb abgelehnt. Bitte laden Sie die Seite neu und versuchen Sie es erneut."})
 	}))
@@ -168,11 +170,12 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 }
 
 // loopbackOnly serves next only in development mail mode and only to a
-// client on this machine; everyone else gets 404.
+// client on this machine that came directly, not through a proxy (behind
+// a local reverse proxy every visitor would look like loopback); everyone
+// else gets 404.
 func (s *Server) loopbackOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := net.ParseIP(clientAddr(r))
-		if !s.cfg.DevMail() || ip == nil || !ip.IsLoopback() {
+		if !s.cfg.DevMail() || !isLoopback(peerAddr(r)) || forwarded(r) {
 			s.renderError(w, r, pforte.Errorf(pforte.NotFound, ""))
 			return
 		}
@@ -180,13 +183,78 @@ func (s *Server) loopbackOnly(next http.Handler) http.Handler {
 	})
 }
 
-// clientAddr is the address of the peer.
-func clientAddr(r *http.Request) string {
+// metricsAccess lets Prometheus in: with PFORTE_METRICS_TOKEN set, a
+// request carrying it as bearer token; without, direct loopback requests.
+func (s *Server) metricsAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok := false
+		if s.cfg.MetricsToken != "" {
+			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			ok = subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) == 1
+		} else {
+			ok = isLoopback(peerAddr(r)) && !forwarded(r)
+		}
+		if !ok {
+			s.renderError(w, r, pforte.Errorf(pforte.NotFound, ""))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func forwarded(r *http.Request) bool {
+	return r.Header.Get("Forwarded") != "" || r.Header.Get("X-Forwarded-For") != "" ||
+		r.Header.Get("X-Forwarded-Host") != "" || r.Header.Get("X-Real-Ip") != ""
+}
+
+func isLoopback(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	return err == nil && ip.IsLoopback()
+}
+
+// peerAddr is the address of the TCP peer.
+func peerAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// client is the address of the person asking, for limits and the audit
+// log: the peer, or — when the peer is a trusted proxy
+// (PFORTE_TRUSTED_PROXIES) — the last address in X-Forwarded-For that is
+// not a trusted proxy itself.
+func (s *Server) client(r *http.Request) string {
+	peer := peerAddr(r)
+	if !s.trusted(peer) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break
+		}
+		if !s.trusted(hop) {
+			return hop
+		}
+		peer = hop
+	}
+	return peer
+}
+
+func (s *Server) trusted(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(ip.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 // staticFiles serves the embedded CSS and scripts with a day of caching.

@@ -147,7 +147,14 @@ const maxField = 4096
 // form parses the posted form and checks it: the body within maxBody,
 // every value valid UTF-8 and at most maxField bytes.
 func form(r *http.Request) (url.Values, error) {
-	if err := r.ParseForm(); err != nil {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(maxBody); err != nil {
+			return nil, badRequest
+		}
+		if r.MultipartForm != nil && len(r.MultipartForm.File) > 0 {
+			return nil, badRequest // no form of ours uploads files
+		}
+	} else if err := r.ParseForm(); err != nil {
 		return nil, badRequest
 	}
 	for k, vs := range r.PostForm {

@@ -3,6 +3,8 @@ package web
 import (
 	"io/fs"
 	"net/http"
+
+	"pforte/business"
 )
 
 // routes lists every route of the portal in one place.
@@ -33,9 +35,20 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /konto/passwort", s.requireSession(s.handlePasswordChange()))
 	mux.Handle("POST /sitzung/verlaengern", s.requireSession(s.handleStaySignedIn()))
 
+	// Businesses: PIN request, linking, and the business services behind
+	// the one access check (requireBusiness).
+	mux.Handle("GET /betrieb", s.requireSession(s.handleBusinesses()))
+	mux.Handle("GET /betrieb/pin-beantragen", s.requireSession(s.handlePINRequestForm()))
+	mux.Handle("POST /betrieb/pin-beantragen", s.requireSession(s.handlePINRequest()))
+	mux.Handle("GET /betrieb/verknuepfen", s.requireSession(s.handleLinkForm()))
+	mux.Handle("POST /betrieb/verknuepfen", s.requireSession(s.handleLink()))
+	mux.Handle("POST /betrieb/{number}/trennen", s.requireSession(s.handleUnlink()))
+	mux.Handle("GET /betrieb/{number}", s.handleBusinessSlash())
+	mux.Handle("GET /betrieb/{number}/{$}", s.requireBusiness(business.UseServices, s.handleBusinessHome()))
+
 	// Operations.
 	mux.Handle("GET /healthz", s.handleHealth())
-	mux.Handle("GET /metrics", s.metrics.Handler())
+	mux.Handle("GET /metrics", s.metricsAccess(s.metrics.Handler()))
 	mux.Handle("GET /entwicklung/post", s.loopbackOnly(s.handleDevMail()))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(static)))
 

@@ -9,10 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
 	"pforte/account"
+	"pforte/business"
 	"pforte/config"
 	"pforte/metrics"
 	"pforte/session"
@@ -29,6 +32,8 @@ type Server struct {
 	log      *slog.Logger
 	pages    *pages
 
+	businesses *business.Service
+
 	guideOnce sync.Once
 	guide     []byte
 	guideErr  error
@@ -42,6 +47,9 @@ type Deps struct {
 	Sessions *session.Sessions
 	Metrics  *metrics.Metrics
 	Log      *slog.Logger
+
+	// Businesses serves the /betrieb pages.
+	Businesses *business.Service
 }
 
 // New returns the whole portal as one http.Handler: routes, middleware
@@ -52,7 +60,7 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p}
+		log: d.Log, pages: p, businesses: d.Businesses}
 	return s.routes(), nil
 }
 
@@ -86,16 +94,29 @@ func (s *Server) sessionID(r *http.Request) string {
 	return c.Value
 }
 
-// safeNext returns next if it is a local path on this site, else "".
+// safeNext returns next if it is a local path on this site, else "". A
+// backslash anywhere or a path that cleans to "//…" could lead a browser
+// to another host, so both are refused.
 func safeNext(next string) string {
-	if next == "" || len(next) > 500 || next[0] != '/' || len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+	if next == "" || len(next) > 500 || next[0] != '/' || strings.ContainsAny(next, "\\\x00\r\n\t") {
 		return ""
 	}
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" {
 		return ""
 	}
-	return next
+	clean := path.Clean(u.Path)
+	if strings.HasPrefix(clean, "//") || !strings.HasPrefix(clean, "/") {
+		return ""
+	}
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+	if strings.HasPrefix(out, "//") {
+		return ""
+	}
+	return out
 }
 
 // ctxKey keys the request context.

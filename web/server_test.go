@@ -11,6 +11,8 @@ func TestSafeNext(t *testing.T) {
 		"/konto": "/konto", "/betrieb/123/": "/betrieb/123/", "/konto?x=1": "/konto?x=1",
 		"": "", "konto": "", "//evil.example": "", "/\\evil.example": "", "https://evil.example/": "",
 		"javascript:alert(1)": "", "/" + strings.Repeat("a", 600): "",
+		"/x/../\\evil.example": "", "/./\\evil.example": "", "/x/..//evil.example": "/evil.example", "/%2F%2Fevil.example": "/evil.example",
+		"/a/./b/../c": "/a/c", "/konto\nSet-Cookie:x": "",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)

@@ -8,7 +8,9 @@ import (
 	"runtime"
 
 	"pforte/account"
+	"pforte/business"
 	"pforte/config"
+	"pforte/document"
 	"pforte/mail"
 	"pforte/password"
 	"pforte/session"
@@ -26,6 +28,10 @@ type app struct {
 	sessions *session.Sessions
 	limits   *throttle.Limiter
 	composer mail.Composer
+
+	// businesses serves the portal's business pages and the operator's
+	// businesses, pins and letters commands.
+	businesses *business.Service
 }
 
 // open reads the configuration, connects and migrates the database and
@@ -53,6 +59,10 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	a.accounts = &account.Service{DB: db, Hasher: hasher, Policy: cfg.Policy, Mail: a.composer, Limits: a.limits,
 		ConfirmTTL: cfg.ConfirmTokenTTL, ResetTTL: cfg.ResetTokenTTL, Log: log}
 	a.sessions = &session.Sessions{DB: db, Idle: cfg.SessionIdle, Max: cfg.SessionMax}
+	ch := cfg.Chamber
+	a.businesses = &business.Service{DB: db, Limits: a.limits, PINTTL: cfg.PINTTL, BaseURL: cfg.BaseURL.String(),
+		Sender: document.Sender{Name: ch.Name, Street: ch.Street, Postcode: ch.Postcode, City: ch.City,
+			Email: cfg.ContactEmail, Phone: ch.Phone, Web: cfg.BaseURL.String()}}
 	return a, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -173,11 +174,22 @@ func TestPerClientRateLimits(t *testing.T) {
 	eachPortal(t, map[string]string{"PFORTE_RATE_LIMITS": "on"}, func(t *testing.T, p *portal) {
 		c := p.newClient()
 		var last page
-		for i := 0; i < 11; i++ {
+		for i := 0; i < 31; i++ {
 			last = p.post(c, "/passwort-vergessen", url.Values{"email": {"x@example.de"}})
 		}
 		if last.Status != 429 || last.Code() != "throttled" || last.Header.Get("Retry-After") == "" {
-			t.Fatalf("11th reset request: %d %q", last.Status, last.Code())
+			t.Fatalf("31st reset request: %d %q", last.Status, last.Code())
+		}
+		// Successful logins do not count against the client; failures do.
+		p.signUp("viel@example.de", goodPW)
+		for i := 0; i < 60; i++ {
+			p.login("viel@example.de", goodPW)
+		}
+		for i := 0; i < 50; i++ {
+			p.post(c, "/anmelden", url.Values{"email": {fmt.Sprintf("n%d@example.de", i)}, "password": {"Falsch-Passwort1"}})
+		}
+		if pg := p.post(c, "/anmelden", url.Values{"email": {"viel@example.de"}, "password": {goodPW}}); pg.Status != 429 || pg.Code() != "throttled" {
+			t.Fatalf("after 50 failures from one client: %d %q", pg.Status, pg.Code())
 		}
 	})
 }
@@ -341,8 +353,11 @@ func TestChangePassword(t *testing.T) {
 		}
 		// Without the repeat field (the contract's minimal form) it works too.
 		pg = p.post(c, "/konto/passwort", url.Values{"current_password": {goodPW}, "password": {otherPW}})
-		if pg.Status != 200 {
-			t.Fatalf("change: %d %q", pg.Status, pg.Code())
+		if pg.Status != 303 || pg.Header.Get("Location") != "/konto?hinweis=passwort-geaendert" {
+			t.Fatalf("change: %d %q %s", pg.Status, pg.Code(), pg.Header.Get("Location"))
+		}
+		if pg := p.get(c, pg.Header.Get("Location")); pg.Status != 200 || !strings.Contains(pg.Body, "Passwort wurde geändert") {
+			t.Fatalf("account page after change: %d", pg.Status)
 		}
 		if pg := p.get(c, "/konto"); pg.Status != 200 {
 			t.Fatalf("own session ended: %d", pg.Status)

@@ -41,10 +41,10 @@ Befehle:
   users import DATEI                        Konten aus CSV importieren (email,created_at,last_login_at,confirmed,legacy_password_hash)
   users purge --last-login-before DATUM [--dry-run]
                                             Konten löschen, deren letzte Anmeldung vor DATUM liegt
-  users notify-inactive --last-login-before DATUM
-                                            diese Konten vorab per Mail warnen
+  users notify-inactive --last-login-before DATUM [--delete-on DATUM]
+                                            diese Konten vorab per Mail warnen (einmal je Konto und DATUM)
   passwords expire [--set-before DATUM]     Passwörter ablaufen lassen (Anmeldung: password-expired)
-  audit [--account EMAIL] [--since DATUM] [--json]
+  audit [--account EMAIL|ID] [--since DATUM] [--limit N] [--json]
                                             das Audit-Protokoll zeigen, neueste zuerst
   businesses import DATEI                   Betriebsregister aus CSV importieren (number,name,street,postcode,city)
   pins issue NUMMER                         neue PIN für einen Betrieb ausgeben (einmalig auf stdout)

@@ -46,7 +46,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	m := metrics.New(outbox.Depth)
 	a.accounts.CountLogin = m.Login
-	handler, err := web.New(web.Deps{Config: cfg, DB: a.db, Accounts: a.accounts, Sessions: a.sessions, Metrics: m, Log: log})
+	handler, err := web.New(web.Deps{Config: cfg, DB: a.db, Accounts: a.accounts, Sessions: a.sessions, Metrics: m, Log: log,
+		Businesses: a.businesses})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,335 @@
+// Package business links accounts to the businesses of the chamber's
+// register. A member asks for a PIN; the PIN goes by letter to the
+// business's registered address, so only someone who can open the
+// business's post can link an account to it. It holds the register import,
+// PIN requests, PINs and their lockout, the links and the one access check
+// (Access) that every business service goes through.
+package business
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"pforte"
+	"pforte/document"
+	"pforte/store"
+	"pforte/throttle"
+)
+
+// Service runs the business flows. All fields are required but Now.
+type Service struct {
+	DB     *store.DB
+	Limits *throttle.Limiter
+	// PINTTL is how long a new PIN works (to the end of that day).
+	PINTTL time.Duration
+	// Sender is the chamber as printed on letters.
+	Sender document.Sender
+	// BaseURL is the portal's public URL, printed on letters.
+	BaseURL string
+	Now     func() time.Time
+}
+
+// Limits of the PIN flows. A PIN letter costs postage and voids the
+// business's older PIN, so one account may ask for a few a day; wrong
+// PINs lock a business for everyone, so that nobody can guess a PIN by
+// spreading attempts over many accounts.
+var (
+	AccountPINRequests = throttle.Limit{Max: 5, Window: 24 * time.Hour}
+	ClientPINRequests  = throttle.Limit{Max: 30, Window: time.Hour}
+	ClientPINAttempts  = throttle.Limit{Max: 30, Window: time.Hour}
+)
+
+// MaxPINFailures wrong PINs for one business within PINLockout lock it for
+// PINLockout, counted from the last of them.
+const (
+	MaxPINFailures = 5
+	PINLockout     = time.Hour
+)
+
+// CLI is the client recorded in the audit log for the operator's commands.
+const CLI = "cli"
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func audit(ctx context.Context, tx *store.Tx, at time.Time, ev pforte.Event, accountID int64, client, detail string) error {
+	return tx.Audit(ctx, pforte.AuditEntry{At: at, Event: ev, AccountID: accountID, Client: client, Detail: detail})
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Created, Updated, Unchanged int
+}
+
+// Import writes a parsed register (ParseRegister) in one transaction:
+// new numbers are added, changed names and addresses updated. Businesses
+// missing from the file stay: links and PINs hang on them, and a register
+// export may be partial.
+func (s *Service) Import(ctx context.Context, list []pforte.Business) (ImportResult, error) {
+	var res ImportResult
+	now := s.now()
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		res = ImportResult{}
+		for _, b := range list {
+			outcome, err := tx.SaveBusiness(ctx, b, now)
+			if err != nil {
+				return fmt.Errorf("Betrieb %s: %w", b.Number, err)
+			}
+			switch outcome {
+			case store.Created:
+				res.Created++
+			case store.Updated:
+				res.Updated++
+			default:
+				res.Unchanged++
+			}
+		}
+		return audit(ctx, tx, now, pforte.EventBusinessesImported, 0, CLI,
+			fmt.Sprintf("created=%d updated=%d unchanged=%d", res.Created, res.Updated, res.Unchanged))
+	})
+	return res, err
+}
+
+// Requested is what the member learns about a PIN request: where the
+// letter goes, no more than postcode and town, since the register's street
+// is not the requester's business to know.
+type Requested struct {
+	Number, Postcode, City string
+	// AlreadyLinked is set when the account is linked to the business
+	// already: no letter is needed, and none was queued.
+	AlreadyLinked bool
+}
+
+func unknownBusiness(msg string) *pforte.Error {
+	return &pforte.Error{Code: pforte.UnknownBusiness, Message: msg}
+}
+
+// RequestPIN queues a PIN letter to the registered address of the business
+// with the number the member typed. A request while one is pending for that
+// business gets the same answer and queues nothing: the business gets one
+// letter. The PIN is made only when the letter is rendered and is never
+// shown to the requester.
+func (s *Service) RequestPIN(ctx context.Context, a *pforte.Account, number, client string) (Requested, error) {
+	if !a.Confirmed() {
+		return Requested{}, pforte.Errorf(pforte.NotConfirmed, "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse.")
+	}
+	if number == "" {
+		return Requested{}, unknownBusiness("Bitte geben Sie die Betriebsnummer ein.")
+	}
+	n, ok := pforte.NormalizeBusinessNumber(number)
+	if !ok {
+		return Requested{}, unknownBusiness(fmt.Sprintf("Das ist keine Betriebsnummer: Sie besteht aus höchstens %d Ziffern, Buchstaben und Bindestrichen.", pforte.MaxBusinessNumber))
+	}
+	if err := s.Limits.Client(ctx, "pin-request", client, ClientPINRequests); err != nil {
+		return Requested{}, err
+	}
+	b, err := s.DB.Q().BusinessByNumber(ctx, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return Requested{}, unknownBusiness("Die Betriebsnummer " + n + " ist nicht im Register. Bitte prüfen Sie die Nummer.")
+	}
+	if err != nil {
+		return Requested{}, err
+	}
+	out := Requested{Number: b.Number, Postcode: b.Postcode, City: b.City}
+	if linked, err := s.DB.Q().Linked(ctx, a.ID, n); err != nil || linked {
+		out.AlreadyLinked = linked
+		return out, err
+	}
+	// Counted only for numbers in the register: those cost a letter.
+	if err := s.Limits.Allow(ctx, fmt.Sprintf("pin-request:%d", a.ID), AccountPINRequests); err != nil {
+		if pforte.ErrorCode(err) == pforte.Throttled {
+			s.DB.Q().Audit(ctx, pforte.AuditEntry{At: s.now(), Event: pforte.EventThrottled, AccountID: a.ID, Client: client, Detail: "pin-request business=" + n})
+		}
+		return Requested{}, err
+	}
+	now := s.now()
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		queued, err := tx.RequestPIN(ctx, n, a.ID, now)
+		if err != nil {
+			return err
+		}
+		detail := "business=" + n
+		if !queued {
+			detail += " already-pending"
+		}
+		return audit(ctx, tx, now, pforte.EventPINRequested, a.ID, client, detail)
+	})
+	return out, err
+}
+
+// Issued is a freshly issued PIN, in clear only until it is printed.
+type Issued struct {
+	Business pforte.Business
+	PIN      string
+	// Expires is the first instant the PIN no longer works; LastDay, in
+	// Berlin time, is the day printed as "gültig bis".
+	Expires, LastDay time.Time
+}
+
+// newPIN makes a PIN for b at now, not yet stored.
+func (s *Service) newPIN(b pforte.Business, now time.Time) Issued {
+	end, last := expiry(now, s.PINTTL)
+	return Issued{Business: b, PIN: NewPIN(), Expires: end, LastDay: last}
+}
+
+// store keeps the hash of iss and voids the business's older PINs.
+func (iss Issued) store(ctx context.Context, tx *store.Tx, now time.Time) error {
+	return tx.InsertPIN(ctx, store.PIN{Hash: hashPIN(iss.Business.Number, iss.PIN), BusinessNumber: iss.Business.Number,
+		CreatedAt: now, ExpiresAt: iss.Expires})
+}
+
+// Issue makes a fresh PIN for the business number, for the operator to hand
+// over by other means than the letter (`pforte pins issue`). Older unused
+// PINs of the business stop working.
+func (s *Service) Issue(ctx context.Context, number string) (Issued, error) {
+	n, ok := pforte.NormalizeBusinessNumber(number)
+	if !ok {
+		return Issued{}, fmt.Errorf("%q ist keine gültige Betriebsnummer", number)
+	}
+	b, err := s.DB.Q().BusinessByNumber(ctx, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return Issued{}, fmt.Errorf("Betriebsnummer %s ist nicht im Register", n)
+	}
+	if err != nil {
+		return Issued{}, err
+	}
+	now := s.now()
+	iss := s.newPIN(*b, now)
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := iss.store(ctx, tx, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, pforte.EventPINIssued, 0, CLI, "business="+n)
+	})
+	return iss, err
+}
+
+// pinInvalid is the one answer for an unknown number and a wrong, expired,
+// voided or used PIN: nobody learns which it was.
+var pinInvalid = &pforte.Error{Code: pforte.PINInvalid,
+	Message: "Betriebsnummer oder PIN stimmen nicht, oder die PIN ist abgelaufen oder wurde schon verwendet."}
+
+func pinLocked(d time.Duration) *pforte.Error {
+	e := throttle.Throttled(d)
+	e.Code = pforte.PINLocked
+	e.Message = "Für diesen Betrieb wurde zu oft eine falsche PIN eingegeben. Die PIN-Eingabe ist deshalb gesperrt; bitte versuchen Sie es in " +
+		throttle.Wait(e.RetryAfter) + " erneut."
+	return e
+}
+
+func failKey(number string) string { return "pin-fail:" + number }
+func lockKey(number string) string { return "pin-lock:" + number }
+
+// Link links the account to the business with the PIN from its letter and
+// uses the PIN up. Linking an account that is linked already uses the PIN
+// up all the same and succeeds. Every failure counts against the business
+// number (known or not, so the answer tells nothing); MaxPINFailures lock
+// it for PINLockout, for everyone and even for the right PIN.
+func (s *Service) Link(ctx context.Context, a *pforte.Account, number, pin, client string) (*pforte.Business, error) {
+	if !a.Confirmed() {
+		return nil, pforte.Errorf(pforte.NotConfirmed, "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse.")
+	}
+	n, ok := pforte.NormalizeBusinessNumber(number)
+	if !ok {
+		// Not even the form of a number: no business to count against.
+		return nil, pinInvalid
+	}
+	if err := s.Limits.Client(ctx, "pin-link", client, ClientPINAttempts); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	lock, err := s.DB.Q().Peek(ctx, lockKey(n), now, PINLockout)
+	if err != nil {
+		return nil, err
+	}
+	if lock.Count > 0 {
+		return nil, pinLocked(lock.WindowStart.Add(PINLockout).Sub(now))
+	}
+	p, ok := NormalizePIN(pin)
+	if !ok {
+		return nil, s.failed(ctx, a, n, client, now)
+	}
+	var b *pforte.Business
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if b, err = tx.BusinessByNumber(ctx, n); err != nil {
+			return err
+		}
+		if err := tx.UsePIN(ctx, n, hashPIN(n, p), now); err != nil {
+			return err
+		}
+		if _, err := tx.Link(ctx, a.ID, n, now); err != nil {
+			return err
+		}
+		if err := tx.ResetCounter(ctx, failKey(n)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, pforte.EventBusinessLinked, a.ID, client, "business="+n)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, s.failed(ctx, a, n, client, now)
+	}
+	return b, err
+}
+
+// failed counts a wrong PIN for the business number and returns the
+// answer: pin-invalid, or pin-locked when this failure used up the last
+// try.
+func (s *Service) failed(ctx context.Context, a *pforte.Account, number, client string, now time.Time) error {
+	q := s.DB.Q()
+	c, err := q.Hit(ctx, failKey(number), now, PINLockout)
+	if err != nil {
+		return err
+	}
+	detail := fmt.Sprintf("business=%s failures=%d", number, c.Count)
+	if c.Count < MaxPINFailures {
+		if err := q.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventPINFailed, AccountID: a.ID, Client: client, Detail: detail}); err != nil {
+			return err
+		}
+		return pinInvalid
+	}
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Hit(ctx, lockKey(number), now, PINLockout); err != nil {
+			return err
+		}
+		if err := tx.ResetCounter(ctx, failKey(number)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, pforte.EventPINLocked, a.ID, client, detail)
+	})
+	if err != nil {
+		return err
+	}
+	return pinLocked(PINLockout)
+}
+
+// Unlink removes the link of the account to the business number.
+func (s *Service) Unlink(ctx context.Context, a *pforte.Account, number, client string) error {
+	notLinked := pforte.Errorf(pforte.NotFound, "Ihr Konto ist mit diesem Betrieb nicht verknüpft.")
+	n, ok := pforte.NormalizeBusinessNumber(number)
+	if !ok {
+		return notLinked
+	}
+	now := s.now()
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.Unlink(ctx, a.ID, n); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, pforte.EventBusinessUnlinked, a.ID, client, "business="+n)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return notLinked
+	}
+	return err
+}
+
+// Linked lists the businesses the account is linked to.
+func (s *Service) Linked(ctx context.Context, a *pforte.Account) ([]pforte.Business, error) {
+	return s.DB.Q().LinkedBusinesses(ctx, a.ID)
+}

@@ -1,0 +1,363 @@
+package business
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"pforte"
+	"pforte/document"
+	"pforte/store"
+	"pforte/store/storetest"
+	"pforte/throttle"
+)
+
+// clock is a settable time for the service and its limiter.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type fixture struct {
+	svc                               *Service
+	db                                *store.DB
+	clock                             *clock
+	member, other, staff, unconfirmed *pforte.Account
+}
+
+const register = "number,name,street,postcode,city\n" +
+	"0815-4711,Bäckerei Größl & Söhne GmbH,Maßbacher Straße 12,97688,Bad Kissingen\n" +
+	"4712,Zimmerei Anders,Am Hang 3,97070,Würzburg\n"
+
+func setup(t *testing.T, url string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	f := &fixture{db: db, clock: c, svc: &Service{DB: db, Limits: &throttle.Limiter{DB: db, Now: c.Now}, PINTTL: 90 * 24 * time.Hour,
+		Sender: document.Sender{Name: "Handwerkskammer Musterstadt", Email: "kundenlogin@example.org"}, BaseURL: "https://portal.example", Now: c.Now}}
+	mk := func(email string, role pforte.Role, confirmed bool) *pforte.Account {
+		a := &pforte.Account{Email: email, Role: role, CreatedAt: c.Now()}
+		if confirmed {
+			a.ConfirmedAt = c.Now()
+		}
+		if err := db.Q().CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	f.member = mk("member@example.de", pforte.RoleMember, true)
+	f.other = mk("other@example.de", pforte.RoleMember, true)
+	f.staff = mk("staff@example.de", pforte.RoleStaff, true)
+	f.unconfirmed = mk("new@example.de", pforte.RoleMember, false)
+	list, err := ParseRegister(strings.NewReader(register))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Import(ctx, list); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func code(err error) pforte.Code { return pforte.ErrorCode(err) }
+
+func (f *fixture) issue(t *testing.T, number string) string {
+	t.Helper()
+	iss, err := f.svc.Issue(context.Background(), number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iss.PIN
+}
+
+func TestImportIsIdempotentAndUpdatesAddresses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		list, _ := ParseRegister(strings.NewReader(register))
+		if res, err := f.svc.Import(ctx, list); err != nil || res != (ImportResult{Unchanged: 2}) {
+			t.Fatalf("re-import: %+v %v", res, err)
+		}
+		list[1].Street = "Neuer Weg 1"
+		list = append(list, pforte.Business{Number: "9", Name: "Neu", Street: "W", Postcode: "1", City: "X"})
+		if res, err := f.svc.Import(ctx, list); err != nil || res != (ImportResult{Created: 1, Updated: 1, Unchanged: 1}) {
+			t.Fatalf("changed import: %+v %v", res, err)
+		}
+		if b, _ := f.db.Q().BusinessByNumber(ctx, "4712"); b.Street != "Neuer Weg 1" {
+			t.Fatalf("address not updated: %+v", b)
+		}
+	})
+}
+
+func TestRequestPIN(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		for in, want := range map[string]pforte.Code{
+			"":                       pforte.UnknownBusiness,
+			"9999":                   pforte.UnknownBusiness,
+			"08/15":                  pforte.UnknownBusiness,
+			strings.Repeat("1", 500): pforte.UnknownBusiness,
+		} {
+			if _, err := f.svc.RequestPIN(ctx, f.member, in, "c"); code(err) != want {
+				t.Errorf("request %q: %v, want %s", in, err, want)
+			}
+		}
+		if _, err := f.svc.RequestPIN(ctx, f.unconfirmed, "4712", "c"); code(err) != pforte.NotConfirmed {
+			t.Errorf("unconfirmed: %v", err)
+		}
+		// The answer names only postcode and town; asking again queues nothing.
+		for range 2 {
+			req, err := f.svc.RequestPIN(ctx, f.member, " 0815-4711 ", "c")
+			if err != nil || req != (Requested{Number: "0815-4711", Postcode: "97688", City: "Bad Kissingen"}) {
+				t.Fatalf("request: %+v %v", req, err)
+			}
+		}
+		if _, err := f.svc.RequestPIN(ctx, f.other, "0815-4711", "c"); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := f.db.Q().PendingPINRequests(ctx); len(p) != 1 {
+			t.Fatalf("%d pending requests, want 1", len(p))
+		}
+		// Five a day per account (unknown numbers do not count).
+		for i := 3; i <= AccountPINRequests.Max; i++ {
+			if _, err := f.svc.RequestPIN(ctx, f.member, "4712", "c"); err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+		}
+		if _, err := f.svc.RequestPIN(ctx, f.member, "4712", "c"); code(err) != pforte.Throttled {
+			t.Fatalf("request %d: %v, want throttled", AccountPINRequests.Max+1, err)
+		}
+		f.clock.Add(24 * time.Hour)
+		if _, err := f.svc.RequestPIN(ctx, f.member, "4712", "c"); err != nil {
+			t.Fatalf("next day: %v", err)
+		}
+		// A linked account needs no letter.
+		f.svc.Link(ctx, f.other, "4712", f.issue(t, "4712"), "c")
+		if req, err := f.svc.RequestPIN(ctx, f.other, "4712", "c"); err != nil || !req.AlreadyLinked {
+			t.Fatalf("linked: %+v %v", req, err)
+		}
+	})
+}
+
+func TestLinkWithPIN(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		if _, err := f.svc.Issue(ctx, "9999"); err == nil {
+			t.Fatal("PIN issued for an unknown number")
+		}
+		old := f.issue(t, "0815-4711")
+		pin := f.issue(t, "0815-4711")
+		if _, err := f.svc.Link(ctx, f.member, "0815-4711", old, "c"); code(err) != pforte.PINInvalid {
+			t.Fatalf("voided PIN: %v", err)
+		}
+		// Typed as a person might: lower case, spaces, dashes; the number too.
+		typed := strings.ToLower(pin[:4] + " " + pin[4:8] + "-" + pin[8:])
+		b, err := f.svc.Link(ctx, f.member, " 0815-4711", typed, "c")
+		if err != nil || b.Name != "Bäckerei Größl & Söhne GmbH" {
+			t.Fatalf("link: %+v %v", b, err)
+		}
+		if _, err := f.svc.Link(ctx, f.other, "0815-4711", pin, "c"); code(err) != pforte.PINInvalid {
+			t.Fatalf("used PIN: %v", err)
+		}
+		if _, err := f.svc.Link(ctx, f.unconfirmed, "0815-4711", pin, "c"); code(err) != pforte.NotConfirmed {
+			t.Fatalf("unconfirmed: %v", err)
+		}
+		// Linking again (new PIN) is no error; a member may have several
+		// businesses and a business several members.
+		if _, err := f.svc.Link(ctx, f.member, "0815-4711", f.issue(t, "0815-4711"), "c"); err != nil {
+			t.Fatalf("link twice: %v", err)
+		}
+		if _, err := f.svc.Link(ctx, f.member, "4712", f.issue(t, "4712"), "c"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Link(ctx, f.other, "4712", f.issue(t, "4712"), "c"); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := f.svc.Linked(ctx, f.member); len(list) != 2 {
+			t.Fatalf("member linked to %+v", list)
+		}
+		for in := range map[string]bool{"": true, "0815-4711": true, strings.Repeat("A", 200): true, "08154711": true} {
+			if _, err := f.svc.Link(ctx, f.other, in, "", "c"); code(err) != pforte.PINInvalid {
+				t.Errorf("link %q: %v", in, err)
+			}
+		}
+	})
+}
+
+func TestPINExpiresAtTheEndOfTheDay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		f.svc.PINTTL = 24 * time.Hour
+		// Issued 3 March 10:00 Berlin: valid through 4 March, Berlin time.
+		iss, err := f.svc.Issue(ctx, "4712")
+		if err != nil || iss.LastDay.Format("02.01.2006") != "04.03.2026" {
+			t.Fatalf("issue: %+v %v", iss, err)
+		}
+		start := f.clock.Now()
+		f.clock.t = time.Date(2026, 3, 5, 0, 0, 0, 0, berlin) // a second too late
+		if _, err := f.svc.Link(ctx, f.member, "4712", iss.PIN, "c"); code(err) != pforte.PINInvalid {
+			t.Fatalf("expired PIN: %v", err)
+		}
+		f.clock.t = start
+		iss, _ = f.svc.Issue(ctx, "4712")
+		f.clock.t = time.Date(2026, 3, 4, 23, 59, 0, 0, berlin)
+		if _, err := f.svc.Link(ctx, f.member, "4712", iss.PIN, "c"); err != nil {
+			t.Fatalf("PIN on its last day: %v", err)
+		}
+	})
+}
+
+func TestLockout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		pin := f.issue(t, "4712")
+		wrong := "23456789ABCD"
+		// Failures of several accounts add up: the lock is per business.
+		for i, a := range []*pforte.Account{f.member, f.other, f.member, f.other} {
+			if _, err := f.svc.Link(ctx, a, "4712", wrong, "c"); code(err) != pforte.PINInvalid {
+				t.Fatalf("wrong PIN %d: %v", i+1, err)
+			}
+		}
+		_, err := f.svc.Link(ctx, f.other, "4712", "not a pin at all", "c")
+		var e *pforte.Error
+		if code(err) != pforte.PINLocked || !errors.As(err, &e) || e.RetryAfter != 3600 {
+			t.Fatalf("fifth wrong PIN: %#v", err)
+		}
+		f.clock.Add(59 * time.Minute)
+		if _, err := f.svc.Link(ctx, f.member, "4712", pin, "c"); code(err) != pforte.PINLocked || !errors.As(err, &e) || e.RetryAfter != 60 {
+			t.Fatalf("right PIN while locked: %#v", err)
+		}
+		// Other businesses are not affected.
+		if _, err := f.svc.Link(ctx, f.member, "0815-4711", f.issue(t, "0815-4711"), "c"); err != nil {
+			t.Fatalf("other business: %v", err)
+		}
+		f.clock.Add(time.Minute)
+		if _, err := f.svc.Link(ctx, f.member, "4712", pin, "c"); err != nil {
+			t.Fatalf("after the lock: %v", err)
+		}
+		// Unknown numbers lock the same way, so the answers tell nothing.
+		for i := 1; i <= MaxPINFailures; i++ {
+			_, err := f.svc.Link(ctx, f.member, "9999", wrong, "c")
+			want := pforte.PINInvalid
+			if i == MaxPINFailures {
+				want = pforte.PINLocked
+			}
+			if code(err) != want {
+				t.Fatalf("unknown number, try %d: %v", i, err)
+			}
+		}
+	})
+}
+
+func TestAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		if _, err := f.svc.Link(ctx, f.member, "4712", f.issue(t, "4712"), "c"); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			who    *pforte.Account
+			number string
+			want   pforte.Code
+		}{
+			{f.member, "4712", ""},
+			{f.member, "0815-4711", pforte.Forbidden},
+			{f.member, "9999", pforte.Forbidden}, // members do not learn what exists
+			{f.member, "../x", pforte.Forbidden},
+			{f.other, "4712", pforte.Forbidden},
+			{nil, "4712", pforte.Forbidden},
+			{f.staff, "4712", ""},
+			{f.staff, "0815-4711", ""},
+			{f.staff, "9999", pforte.NotFound},
+		} {
+			b, err := f.svc.Access(ctx, c.who, UseServices, c.number)
+			if code(err) != c.want || (err == nil && b.Number != c.number) {
+				t.Errorf("access of %v to %q: %+v %v, want %q", c.who, c.number, b, err, c.want)
+			}
+		}
+		if Can(f.member, Permission("something-else"), true) {
+			t.Error("an unknown permission was granted")
+		}
+		if err := f.svc.Unlink(ctx, f.member, "4712", "c"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.Unlink(ctx, f.member, "4712", "c"); code(err) != pforte.NotFound {
+			t.Fatalf("unlink twice: %v", err)
+		}
+		if _, err := f.svc.Access(ctx, f.member, UseServices, "4712"); code(err) != pforte.Forbidden {
+			t.Fatalf("after unlink: %v", err)
+		}
+	})
+}
+
+func TestRenderLetters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		dir := filepath.Join(t.TempDir(), "briefe")
+		if paths, err := f.svc.RenderLetters(ctx, dir); err != nil || len(paths) != 0 {
+			t.Fatalf("nothing pending: %v %v", paths, err)
+		}
+		handed := f.issue(t, "0815-4711") // voided by the letter's PIN
+		f.svc.RequestPIN(ctx, f.member, "0815-4711", "c")
+		f.svc.RequestPIN(ctx, f.other, "4712", "c")
+		paths, err := f.svc.RenderLetters(ctx, dir)
+		if err != nil || len(paths) != 2 {
+			t.Fatalf("render: %v %v", paths, err)
+		}
+		for _, p := range paths {
+			data, err := os.ReadFile(p)
+			if err != nil || !bytes.HasPrefix(data, []byte("%PDF-")) {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s has mode %v; letters hold PINs", p, fi.Mode().Perm())
+			}
+		}
+		if !strings.HasPrefix(filepath.Base(paths[0]), "pin-0815-4711-") {
+			t.Errorf("file name %s", paths[0])
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".pin-*")); len(left) != 0 {
+			t.Errorf("temporary files left: %v", left)
+		}
+		if p, _ := f.db.Q().PendingPINRequests(ctx); len(p) != 0 {
+			t.Fatalf("still pending: %+v", p)
+		}
+		if paths, _ := f.svc.RenderLetters(ctx, dir); len(paths) != 0 {
+			t.Fatalf("rendered twice: %v", paths)
+		}
+		if _, err := f.svc.Link(ctx, f.member, "0815-4711", handed, "c"); code(err) != pforte.PINInvalid {
+			t.Fatalf("the letter did not void the older PIN: %v", err)
+		}
+		// The audit log tells the story, and never holds a PIN.
+		log, _ := f.db.Q().AuditLog(ctx, store.AuditFilter{})
+		seen := map[pforte.Event]int{}
+		for _, e := range log {
+			seen[e.Event]++
+			if strings.Contains(e.Detail, handed) {
+				t.Errorf("PIN in the audit log: %+v", e)
+			}
+		}
+		for ev, n := range map[pforte.Event]int{pforte.EventBusinessesImported: 1, pforte.EventPINIssued: 1,
+			pforte.EventPINRequested: 2, pforte.EventPINLetterRendered: 2, pforte.EventPINFailed: 1} {
+			if seen[ev] != n {
+				t.Errorf("%d %s entries, want %d", seen[ev], ev, n)
+			}
+		}
+	})
+}

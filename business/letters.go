@@ -1,0 +1,116 @@
+package business
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"pforte"
+	"pforte/document"
+	"pforte/store"
+)
+
+// LetterFile is the name of the letter for a request: the business number
+// for the person who puts it in the envelope, the request id to keep it
+// unique.
+func LetterFile(r store.PINRequest) string {
+	return fmt.Sprintf("pin-%s-%d.pdf", r.Business.Number, r.ID)
+}
+
+// errSent tells RenderLetters that another run sent a request meanwhile.
+var errSent = errors.New("request sent meanwhile")
+
+// RenderLetters writes one PDF letter into dir for every pending PIN
+// request, each with a fresh PIN (voiding the business's older ones), and
+// returns the paths written. For each letter, the PIN's hash, the mark
+// "sent" and the audit entry are committed in one transaction only after
+// the file is in place (written to a temporary name, synced, renamed): a
+// crash can leave a letter whose PIN was never stored, which the next run
+// overwrites, but never a request marked sent without its letter.
+func (s *Service) RenderLetters(ctx context.Context, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil { // letters hold PINs: for the operator's eyes
+		return nil, err
+	}
+	reqs, err := s.DB.Q().PendingPINRequests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var written []string
+	for _, r := range reqs {
+		now := s.now()
+		iss := s.newPIN(r.Business, now)
+		b := r.Business
+		pdf, err := document.LetterPDF(s.Sender, document.Letter{BusinessNumber: b.Number, BusinessName: b.Name,
+			Street: b.Street, Postcode: b.Postcode, City: b.City, PIN: iss.PIN, Expires: iss.LastDay,
+			Date: now.In(berlin), BaseURL: s.BaseURL})
+		if err != nil {
+			return written, fmt.Errorf("Brief für Betrieb %s: %w", b.Number, err)
+		}
+		path := filepath.Join(dir, LetterFile(r))
+		placed := false
+		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+			// Claiming the request first makes a second run wait here (or
+			// find it sent) rather than write a rival letter.
+			if err := tx.MarkPINRequestSent(ctx, r.ID, now); errors.Is(err, store.ErrNotFound) {
+				return errSent
+			} else if err != nil {
+				return err
+			}
+			if err := iss.store(ctx, tx, now); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, now, pforte.EventPINLetterRendered, r.AccountID, CLI,
+				fmt.Sprintf("business=%s request=%d", b.Number, r.ID)); err != nil {
+				return err
+			}
+			if err := writeFile(path, pdf); err != nil {
+				return err
+			}
+			placed = true
+			return nil
+		})
+		if errors.Is(err, errSent) {
+			continue
+		}
+		if err != nil {
+			if placed { // its PIN was never stored
+				os.Remove(path)
+			}
+			return written, fmt.Errorf("Brief für Betrieb %s: %w", b.Number, err)
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
+
+// writeFile puts data at path atomically: a reader (or a crash) sees the
+// old file or the whole new one, never half a letter.
+func writeFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".pin-*.tmp") // mode 0600
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil { // make the rename itself durable
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

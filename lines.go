@@ -1,0 +1,23 @@
+package pforte
+
+import "fmt"
+
+// LineError is one bad line of a file the operator imports (accounts,
+// the business register): the line number and what is wrong with it.
+type LineError struct {
+	Line int
+	Msg  string
+}
+
+func (e LineError) Error() string { return fmt.Sprintf("Zeile %d: %s", e.Line, e.Msg) }
+
+// LineErrors is every bad line of a file, in order, so that the operator
+// can mend them all in one go. An import with any bad line writes nothing.
+type LineErrors []LineError
+
+func (e LineErrors) Error() string {
+	if len(e) == 1 {
+		return e[0].Error()
+	}
+	return fmt.Sprintf("%d fehlerhafte Zeilen, die erste: %s", len(e), e[0])
+}

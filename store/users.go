@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"pforte"
+	"pforte/mail"
+)
+
+// Batch is how many rows one statement of a bulk operation carries (an
+// import) or one transaction covers (a purge, a round of notices): large
+// enough to be fast, small enough that no transaction holds the database
+// for more than a moment while the portal runs.
+const Batch = 500
+
+// ImportAccounts inserts, in one transaction, the accounts whose address
+// has none yet, Batch rows per statement, and returns how many it
+// inserted. An existing account is left exactly as it is (ON CONFLICT DO
+// NOTHING), so importing the same accounts twice changes nothing. An
+// import that inserts any account is audited with its counts. The IDs of
+// accts are not set.
+func (db *DB) ImportAccounts(ctx context.Context, accts []pforte.Account, now time.Time) (int, error) {
+	total := 0
+	err := db.Tx(ctx, func(tx *Tx) error {
+		total = 0
+		for rest := accts; len(rest) > 0; {
+			n := min(len(rest), Batch)
+			k, err := tx.insertAccounts(ctx, rest[:n], db.dialect)
+			if err != nil {
+				return err
+			}
+			total += k
+			rest = rest[n:]
+		}
+		if total == 0 {
+			return nil
+		}
+		return tx.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventImported,
+			Detail: fmt.Sprintf("%d importiert, %d bereits vorhanden", total, len(accts)-total)})
+	})
+	return total, err
+}
+
+// insertAccounts inserts accts in one statement. SQLite gets anonymous
+// "?" placeholders here: it looks numbered "$n" up by name, which costs
+// quadratic time in a statement of thousands of parameters.
+func (tx *Tx) insertAccounts(ctx context.Context, accts []pforte.Account, dialect Dialect) (int, error) {
+	const cols = 9
+	var q strings.Builder
+	q.WriteString(`INSERT INTO accounts (email, role, password_hash, password_set_at, password_expired_at,
+		previous_hash, confirmed_at, created_at, last_login_at) VALUES `)
+	args := make([]any, 0, len(accts)*cols)
+	anonymous := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	for i, a := range accts {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		if dialect == SQLite {
+			q.WriteString(anonymous)
+		} else {
+			q.WriteString(placeholders(i*cols+1, cols))
+		}
+		role := a.Role
+		if role == "" {
+			role = pforte.RoleMember
+		}
+		args = append(args, a.Email, string(role), a.PasswordHash, ms(a.PasswordSetAt), ms(a.PasswordExpiredAt),
+			a.PreviousHash, ms(a.ConfirmedAt), a.CreatedAt.UnixMilli(), ms(a.LastLoginAt))
+	}
+	q.WriteString(` ON CONFLICT (email) DO NOTHING`)
+	res, err := tx.q.ExecContext(ctx, q.String(), args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// placeholders writes "($first, …, $first+n-1)".
+func placeholders(first, n int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for j := range n {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", first+j)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// ExpirePasswords marks the passwords of every account that has one and
+// whose password is not yet expired as expired at now; with a non-zero
+// setBefore only those set before it (an account that never set one
+// counts from its creation). It returns how many it expired: a second run
+// expires none.
+func (tx *Tx) ExpirePasswords(ctx context.Context, setBefore, now time.Time) (int64, error) {
+	before := int64(math.MaxInt64)
+	if !setBefore.IsZero() {
+		before = setBefore.UnixMilli()
+	}
+	res, err := tx.q.ExecContext(ctx, `UPDATE accounts SET password_expired_at = $1
+		WHERE password_hash <> '' AND password_expired_at IS NULL AND coalesce(password_set_at, created_at) < $2`,
+		now.UnixMilli(), before)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// InactiveAccount is an account whose last activity lies before a cutoff.
+type InactiveAccount struct {
+	ID    int64
+	Email string
+}
+
+// inactive is the one condition of "inactive since before $1" for the
+// purge, its dry run and the notices: the last login or, for an account
+// that never logged in, its creation (served by accounts_last_activity).
+const inactive = `coalesce(last_login_at, created_at) < $1`
+
+// EachInactive calls fn for every account inactive since before cutoff, in
+// the order of their ids (what a purge with cutoff would delete).
+func (tx *Tx) EachInactive(ctx context.Context, cutoff time.Time, fn func(InactiveAccount) error) error {
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, email FROM accounts WHERE `+inactive+` ORDER BY id`, cutoff.UnixMilli())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a InactiveAccount
+		if err := rows.Scan(&a.ID, &a.Email); err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// PurgeBatch deletes up to limit accounts inactive since before cutoff and
+// returns them. With each account go, through ON DELETE CASCADE, its
+// sessions, tokens, mails (sent or not), notices and business links; its
+// throttle counters (keyed by address) are deleted here. The audit log
+// keeps one "purged" entry per account with its id only; older entries
+// of the account kept only its id anyway.
+func (tx *Tx) PurgeBatch(ctx context.Context, cutoff time.Time, limit int, now time.Time) ([]InactiveAccount, error) {
+	rows, err := tx.q.QueryContext(ctx, `DELETE FROM accounts WHERE id IN
+		(SELECT id FROM accounts WHERE `+inactive+` ORDER BY id LIMIT $2) RETURNING id, email`, cutoff.UnixMilli(), limit)
+	if err != nil {
+		return nil, err
+	}
+	var gone []InactiveAccount
+	for rows.Next() {
+		var a InactiveAccount
+		if err := rows.Scan(&a.ID, &a.Email); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		gone = append(gone, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(gone) == 0 {
+		return nil, err
+	}
+	keys := make([]any, 0, 2*len(gone))
+	ids := make([]int64, len(gone))
+	for i, a := range gone {
+		keys = append(keys, "login:"+a.Email, "mail:"+a.Email)
+		ids[i] = a.ID
+	}
+	list := placeholders(1, len(keys))
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM throttle WHERE key IN `+list, keys...); err != nil {
+		return nil, err
+	}
+	detail := "letzte Aktivität vor " + cutoff.In(pforte.DateZone).Format(time.RFC3339)
+	if err := tx.auditEach(ctx, now, pforte.EventPurged, ids, detail); err != nil {
+		return nil, err
+	}
+	return gone, nil
+}
+
+// PurgeInactive deletes every account inactive since before cutoff (see
+// PurgeBatch), Batch accounts per transaction, and returns how many. An
+// account that logs in while the purge runs is no longer inactive and
+// stays: each batch checks the condition again as it deletes.
+func (db *DB) PurgeInactive(ctx context.Context, cutoff, now time.Time) (int, error) {
+	total := 0
+	for {
+		var gone []InactiveAccount
+		err := db.Tx(ctx, func(tx *Tx) error {
+			var err error
+			gone, err = tx.PurgeBatch(ctx, cutoff, Batch, now)
+			return err
+		})
+		total += len(gone)
+		if err != nil || len(gone) < Batch {
+			return total, err
+		}
+	}
+}
+
+// unwarned lists up to limit accounts after the id after, inactive since
+// before cutoff, that have no notice for cutoff yet.
+func (tx *Tx) unwarned(ctx context.Context, cutoff time.Time, after int64, limit int) ([]InactiveAccount, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, email FROM accounts WHERE `+inactive+` AND id > $2
+		AND NOT EXISTS (SELECT 1 FROM inactive_notices n WHERE n.account_id = accounts.id AND n.cutoff = $1)
+		ORDER BY id LIMIT $3`, cutoff.UnixMilli(), after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []InactiveAccount
+	for rows.Next() {
+		var a InactiveAccount
+		if err := rows.Scan(&a.ID, &a.Email); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// RecordNotice notes that accountID was warned about the purge with
+// cutoff; false if it had been already (then no mail must go out).
+func (tx *Tx) RecordNotice(ctx context.Context, accountID int64, cutoff, deleteOn, now time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO inactive_notices (account_id, cutoff, delete_on, notified_at)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, cutoff) DO NOTHING`,
+		accountID, cutoff.UnixMilli(), deleteOn.UnixMilli(), now.UnixMilli())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// NotifyInactive queues the mail compose writes for every account that a
+// purge with cutoff would delete and that was not yet warned about this
+// cutoff, and returns how many it queued. Each mail goes into the outbox
+// in one transaction with its notice and an audit entry, Batch accounts
+// per transaction: a second run, or one after an interruption, mails
+// nobody twice. The mails leave with the outbox worker of `pforte serve`.
+func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Time, compose func(email string) mail.Message) (int, error) {
+	total := 0
+	var after int64
+	detail := "Löschung geplant am " + deleteOn.In(pforte.DateZone).Format(time.DateOnly)
+	for {
+		var batch []InactiveAccount
+		var ids []int64
+		err := db.Tx(ctx, func(tx *Tx) error {
+			var err error
+			if batch, err = tx.unwarned(ctx, cutoff, after, Batch); err != nil {
+				return err
+			}
+			ids = ids[:0]
+			for _, a := range batch {
+				fresh, err := tx.RecordNotice(ctx, a.ID, cutoff, deleteOn, now)
+				if err != nil {
+					return err
+				}
+				if !fresh {
+					continue // another run was faster
+				}
+				if _, err := tx.Enqueue(ctx, a.ID, compose(a.Email), now); err != nil {
+					return err
+				}
+				ids = append(ids, a.ID)
+			}
+			return tx.auditEach(ctx, now, pforte.EventInactiveNotified, ids, detail)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(ids)
+		if len(batch) < Batch {
+			return total, err
+		}
+		after = batch[len(batch)-1].ID
+	}
+}
+
+// auditEach appends one entry of event ev per account, in one statement.
+func (tx *Tx) auditEach(ctx context.Context, at time.Time, ev pforte.Event, ids []int64, detail string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit (at, event, account_id, client, detail) VALUES `)
+	args := []any{at.UnixMilli(), string(ev), detail}
+	for i, id := range ids {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "($1, $2, $%d, '', $3)", i+4)
+		args = append(args, id)
+	}
+	_, err := tx.q.ExecContext(ctx, q.String(), args...)
+	return err
+}

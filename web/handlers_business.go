@@ -1,0 +1,181 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"pforte"
+	"pforte/business"
+)
+
+// businessKey keys the business of a request behind requireBusiness.
+type businessKey struct{}
+
+// businessOf is the business the request is about, checked by
+// requireBusiness.
+func businessOf(r *http.Request) *pforte.Business {
+	b, _ := r.Context().Value(businessKey{}).(*pforte.Business)
+	return b
+}
+
+// requireBusiness is the one check in front of every page of a business
+// (/betrieb/{number}/…): a live session (else 303 to /anmelden, as
+// requireSession does) and permission p on that business (else 403
+// forbidden, with the way to a PIN). Later business services plug in here
+// with the permission they need.
+func (s *Server) requireBusiness(p business.Permission, next http.Handler) http.Handler {
+	return s.requireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := s.businesses.Access(r.Context(), authOf(r).Account, p, r.PathValue("number"))
+		if err != nil {
+			s.renderBusinessError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), businessKey{}, b)))
+	}))
+}
+
+// renderBusinessError shows a forbidden answer with the way to a link
+// (request a PIN, enter it); any other error as usual.
+func (s *Server) renderBusinessError(w http.ResponseWriter, r *http.Request, err error) {
+	if pforte.ErrorCode(err) != pforte.Forbidden {
+		s.renderError(w, r, err)
+		return
+	}
+	s.renderForm(w, r, "betrieb-verweigert", err, view{Title: "Keine Zugriffsberechtigung"})
+}
+
+// noLink is the answer of /betrieb for an account without any link.
+var noLink = &pforte.Error{Code: pforte.Forbidden,
+	Message: "Ihr Konto ist noch mit keinem Betrieb verknüpft. Die Dienste für Betriebe stehen erst nach der Verknüpfung mit der PIN Ihres Betriebs zur Verfügung."}
+
+// handleBusinesses lists the account's businesses; without a link it
+// answers 403 (CONTRACT §4). ?nummer=N opens one business (for staff, who
+// may open any).
+func (s *Server) handleBusinesses() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if q := r.URL.Query().Get("nummer"); q != "" {
+			if n, ok := pforte.NormalizeBusinessNumber(q); ok {
+				http.Redirect(w, r, "/betrieb/"+n+"/", http.StatusSeeOther)
+				return
+			}
+		}
+		a := authOf(r).Account
+		list, err := s.businesses.Linked(r.Context(), a)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		if !business.Can(a, business.UseServices, len(list) > 0) {
+			s.renderBusinessError(w, r, noLink)
+			return
+		}
+		s.render(w, r, http.StatusOK, "betrieb", view{Title: "Meine Betriebe",
+			Data: map[string]any{"Businesses": list, "Staff": a.Role == pforte.RoleStaff}})
+	})
+}
+
+// handleBusinessSlash sends /betrieb/N to the business's page /betrieb/N/.
+func (s *Server) handleBusinessSlash() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/betrieb/"+url.PathEscape(r.PathValue("number"))+"/", http.StatusMovedPermanently)
+	})
+}
+
+// handleBusinessHome is the start page of one business's services.
+func (s *Server) handleBusinessHome() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := businessOf(r)
+		v := view{Title: b.Name, Data: b}
+		if r.URL.Query().Get("verknuepft") != "" {
+			v.Notice = "Ihr Konto ist jetzt mit diesem Betrieb verknüpft. Die PIN ist damit verbraucht."
+		}
+		s.render(w, r, http.StatusOK, "betrieb-dienste", v)
+	})
+}
+
+func (s *Server) handlePINRequestForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "betrieb-pin-beantragen", view{Title: "PIN für Ihren Betrieb beantragen",
+			Form: map[string]string{"business": r.URL.Query().Get("business")}})
+	})
+}
+
+func (s *Server) handlePINRequest() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		number := f.Get("business")
+		req, err := s.businesses.RequestPIN(r.Context(), authOf(r).Account, number, s.client(r))
+		if err != nil {
+			s.renderForm(w, r, "betrieb-pin-beantragen", err, view{Title: "PIN für Ihren Betrieb beantragen",
+				Form: map[string]string{"business": number}})
+			return
+		}
+		title := "PIN beantragt"
+		if req.AlreadyLinked {
+			title = "Betrieb bereits verknüpft"
+		}
+		s.render(w, r, http.StatusOK, "betrieb-pin-beantragt", view{Title: title, Data: req})
+	})
+}
+
+func (s *Server) handleLinkForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "betrieb-verknuepfen", view{Title: "Betrieb verknüpfen",
+			Form: map[string]string{"business": r.URL.Query().Get("business")}})
+	})
+}
+
+func (s *Server) handleLink() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		number := f.Get("business")
+		b, err := s.businesses.Link(r.Context(), authOf(r).Account, number, f.Get("pin"), s.client(r))
+		if err != nil {
+			// The PIN is never echoed back into the page.
+			s.renderForm(w, r, "betrieb-verknuepfen", err, view{Title: "Betrieb verknüpfen",
+				Form: map[string]string{"business": number}})
+			return
+		}
+		http.Redirect(w, r, "/betrieb/"+b.Number+"/?verknuepft=1", http.StatusSeeOther)
+	})
+}
+
+func (s *Server) handleUnlink() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := form(r); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		number := r.PathValue("number")
+		if err := s.businesses.Unlink(r.Context(), authOf(r).Account, number, s.client(r)); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		number, _ = pforte.NormalizeBusinessNumber(number)
+		s.renderAccount(w, r, "Die Verknüpfung mit dem Betrieb "+number+" ist aufgehoben.")
+	})
+}
+
+// accountPage is the data of /konto: the linked businesses.
+type accountPage struct {
+	Businesses []pforte.Business
+}
+
+// renderAccount shows /konto with the account's businesses and notice.
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, notice string) {
+	list, err := s.businesses.Linked(r.Context(), authOf(r).Account)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto", Notice: notice, Data: accountPage{Businesses: list}})
+}

@@ -26,12 +26,13 @@ func TestValues(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"PFORTE_BASE_URL": "https://portal.hwk.example/", "PFORTE_SESSION_IDLE": "5m", "PFORTE_RATE_LIMITS": "off",
 		"PFORTE_SMTP_URL": "smtps://u:p@mail.example:465", "PFORTE_ARGON2": "m=65536,t=3,p=2",
+		"PFORTE_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.SecureCookies() || c.BaseURL.String() != "https://portal.hwk.example" || c.SessionIdle != 5*time.Minute ||
-		c.RateLimits || c.DevMail() || c.Argon2.Memory != 65536 {
+		c.RateLimits || c.DevMail() || c.Argon2.Memory != 65536 || len(c.TrustedProxies) != 2 || c.TrustedProxies[0].String() != "10.0.0.1/32" {
 		t.Fatalf("values: %+v", c)
 	}
 }
@@ -50,6 +51,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"PFORTE_ARGON2":              "m=1",
 		"PFORTE_PASSWORD_MIN_LENGTH": "zwölf",
 		"PFORTE_LOG_LEVEL":           "loud",
+		"PFORTE_TRUSTED_PROXIES":     "10.0.0.1,nginx",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"pforte/config"
 )
 
 func TestSafeNext(t *testing.T) {
@@ -50,5 +54,65 @@ func TestPagesParse(t *testing.T) {
 		if p.byName[name] == nil {
 			t.Errorf("page %s missing", name)
 		}
+	}
+}
+
+func TestClientBehindTrustedProxies(t *testing.T) {
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"PFORTE_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/8"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{cfg: cfg}
+	cases := []struct{ remote, xff, want string }{
+		{"203.0.113.5:4000", "198.51.100.1", "203.0.113.5"},                   // untrusted peer: header ignored
+		{"127.0.0.1:4000", "198.51.100.1", "198.51.100.1"},                    // proxy names the client
+		{"127.0.0.1:4000", "6.6.6.6, 198.51.100.1, 10.1.2.3", "198.51.100.1"}, // spoofed first hop ignored
+		{"127.0.0.1:4000", "", "127.0.0.1"},
+		{"127.0.0.1:4000", "garbage", "127.0.0.1"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		if got := s.client(r); got != c.want {
+			t.Errorf("client(%s, %q) = %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+}
+
+func TestOperatorPagesRefuseProxiedAndRemoteRequests(t *testing.T) {
+	cfg, _ := config.Load(func(string) string { return "" })
+	p, _ := loadPages()
+	s := &Server{cfg: cfg, pages: p, log: slog.New(slog.DiscardHandler)}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	for _, c := range []struct {
+		remote, header string
+		want           int
+	}{{"127.0.0.1:1", "", 200}, {"127.0.0.1:1", "X-Forwarded-For", 404}, {"127.0.0.1:1", "Forwarded", 404}, {"192.0.2.1:1", "", 404}} {
+		for name, h := range map[string]http.Handler{"outbox": s.loopbackOnly(ok), "metrics": s.metricsAccess(ok)} {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.RemoteAddr = c.remote
+			if c.header != "" {
+				r.Header.Set(c.header, "for=198.51.100.1")
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != c.want {
+				t.Errorf("%s from %s with %q: %d, want %d", name, c.remote, c.header, w.Code, c.want)
+			}
+		}
+	}
+	s.cfg.MetricsToken = "geheim"
+	r := httptest.NewRequest("GET", "/metrics", nil)
+	r.RemoteAddr = "192.0.2.1:1"
+	r.Header.Set("Authorization", "Bearer geheim")
+	w := httptest.NewRecorder()
+	s.metricsAccess(ok).ServeHTTP(w, r)
+	if w.Code != 200 {
+		t.Errorf("metrics with token: %d", w.Code)
 	}
 }

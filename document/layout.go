@@ -11,11 +11,6 @@ import (
 // ptMM converts typographic points (font sizes) to millimetres (page units).
 const ptMM = 25.4 / 72
 
-// pageW and pageH are the size of an A4 sheet in millimetres.
-const (
-	pageW = 210.0
-	pageH = 297.0
-)
 
 // style is one kind of text: a font, its size in points and a grey level.
 type style struct {

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"pforte/store/storetest"
+)
+
+// axeSource is axe-core from node_modules (npm install; .ci/run does it).
+func axeSource(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("axe-core is required under CI (npm install): %v", err)
+		}
+		t.Skipf("axe-core not installed (npm install): %v", err)
+	}
+	return string(b)
+}
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target []any `json:"target"`
+	} `json:"nodes"`
+}
+
+// TestAccessibility runs axe-core (WCAG 2.2 A and AA rules, which BITV
+// 2.0 makes binding for public bodies) on every kind of page a member
+// sees, with and without errors shown.
+func TestAccessibility(t *testing.T) {
+	axe := axeSource(t)
+	ctx := browser(t)
+	p := startPortal(t, storetest.SQLiteURL(t), nil)
+	p.signUp("barriere@example.de", goodPW)
+	run := func(actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(name string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
+			t.Fatalf("inject axe: %v", err)
+		}
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](
+			`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}).then(r => r.passes.length < 5 ? [{id: "axe-ran-too-few-rules", impact: "n/a", help: String(r.passes.length), nodes: []}] : r.violations)`,
+			chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: axe: %v", name, err)
+		}
+		for _, x := range v {
+			var where []string
+			for _, n := range x.Nodes {
+				for _, tg := range n.Target {
+					if s, ok := tg.(string); ok {
+						where = append(where, s)
+					}
+				}
+			}
+			t.Errorf("%s: %s (%s): %s at %s", name, x.ID, x.Impact, x.Help, strings.Join(where, ", "))
+		}
+	}
+	for _, path := range []string{"/", "/registrieren", "/anmelden", "/passwort-vergessen", "/hilfe", "/anmelden?abgelaufen=1", "/passwort-neu?token=unbekannt"} {
+		run(chromedp.Navigate(p.URL + path))
+		check(path)
+	}
+	// A refused registration shows the broken rules.
+	run(chromedp.Navigate(p.URL+"/registrieren"), chromedp.SendKeys(chromedp.CSS(`#email`), "a@example.de"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "kurz"), chromedp.Click(chromedp.CSS(`form[action="/registrieren"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="policy"]`)))
+	check("registration refused")
+	run(chromedp.Navigate(p.URL+"/anmelden"), chromedp.SendKeys(chromedp.CSS(`#email`), "barriere@example.de"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
+	check("/konto")
+	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb"} {
+		run(chromedp.Navigate(p.URL + path))
+		check(path)
+	}
+}

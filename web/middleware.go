@@ -105,6 +105,10 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // Sec-Fetch-Site and Origin headers, with the forbidden page.
 func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	// The public URL is this site, also when a proxy changes the Host.
+	if err := cop.AddTrustedOrigin(s.cfg.BaseURL.Scheme + "://" + s.cfg.BaseURL.Host); err != nil {
+		s.log.Warn("trusted origin", "err", err)
+	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.db.Q().Audit(r.Context(), pforte.AuditEntry{At: time.Now(), Event: pforte.EventCrossOriginRefused,
 			Client: s.client(r), Detail: r.Method + " " + r.URL.Path})

@@ -395,6 +395,14 @@ func TestBadInputAndHeaders(t *testing.T) {
 		if pg := p.do(c, req); pg.Status != 403 || pg.Code() != "forbidden" {
 			t.Fatalf("cross-origin POST: %d %q", pg.Status, pg.Code())
 		}
+		// The public URL's origin counts as this site even if the Host differs (proxy).
+		req, _ = http.NewRequest("POST", p.URL+"/passwort-vergessen", strings.NewReader("email=a@example.de"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", p.env["PFORTE_BASE_URL"])
+		req.Host = "pforte.internal:8080"
+		if pg := p.do(c, req); pg.Status != 200 {
+			t.Fatalf("POST from the public origin through a proxy: %d %q", pg.Status, pg.Code())
+		}
 		// HTML in a field comes back escaped.
 		pg := p.post(c, "/anmelden", url.Values{"email": {`"><script>alert(1)</script>`}, "password": {"x"}})
 		if strings.Contains(pg.Body, "<script>alert(1)") || !strings.Contains(pg.Body, "&lt;script&gt;") {

@@ -26,7 +26,6 @@ const (
 	Forbidden          Code = "forbidden"
 	PINInvalid         Code = "pin-invalid"
 	PINLocked          Code = "pin-locked"
-	UnknownBusiness    Code = "unknown-business"
 	BadRequest         Code = "bad-request"
 	NotFound           Code = "not-found"
 	Internal           Code = "internal"
@@ -62,11 +61,9 @@ var Codes = []CodeInfo{
 	{Forbidden, 403, "Keine Zugriffsberechtigung",
 		"Sie sind angemeldet, haben aber kein Recht auf diese Seite. Für betriebsbezogene Dienste verknüpfen Sie Ihr Konto mit der PIN Ihres Betriebs."},
 	{PINInvalid, 422, "PIN ungültig",
-		"Betriebsnummer oder PIN stimmen nicht, oder die PIN ist abgelaufen oder schon benutzt. Prüfen Sie beides anhand des Briefes oder beantragen Sie eine neue PIN."},
+		"Die Betriebsnummer ist nicht im Register, oder die PIN stimmt nicht, ist abgelaufen oder schon benutzt. Prüfen Sie beides anhand des Briefes der Kammer oder beantragen Sie eine neue PIN. Ist Ihr Betrieb neu eingetragen, kann es einige Tage dauern, bis er im Kundenportal bekannt ist."},
 	{PINLocked, 429, "PIN-Eingabe gesperrt",
 		"Für diesen Betrieb wurde zu oft eine falsche PIN eingegeben. Die Eingabe ist vorübergehend gesperrt; versuchen Sie es später erneut."},
-	{UnknownBusiness, 422, "Betriebsnummer nicht im Register",
-		"Prüfen Sie die Betriebsnummer anhand eines Schreibens der Kammer, zum Beispiel der Eintragungsbestätigung. Ist Ihr Betrieb neu eingetragen, kann es einige Tage dauern, bis er im Kundenportal bekannt ist; schreiben Sie uns sonst eine E-Mail."},
 	{BadRequest, 400, "Ungültige Anfrage",
 		"Die Eingabe war fehlerhaft oder zu lang. Bitte laden Sie die Seite neu und versuchen Sie es erneut."},
 	{NotFound, 404, "Seite nicht gefunden",

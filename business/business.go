@@ -90,6 +90,9 @@ func (s *Service) Import(ctx context.Context, list []pforte.Business) (ImportRes
 				res.Unchanged++
 			}
 		}
+		if res.Created+res.Updated == 0 {
+			return nil // nothing changed: nothing to audit
+		}
 		return audit(ctx, tx, now, pforte.EventBusinessesImported, 0, CLI,
 			fmt.Sprintf("created=%d updated=%d unchanged=%d", res.Created, res.Updated, res.Unchanged))
 	})
@@ -106,8 +109,11 @@ type Requested struct {
 	AlreadyLinked bool
 }
 
+// unknownBusiness answers a PIN request for a number not in the register.
+// Register numbers are not secret, so the message says so plainly; the
+// code is the contract's pin-invalid (its §5 names unknown numbers there).
 func unknownBusiness(msg string) *pforte.Error {
-	return &pforte.Error{Code: pforte.UnknownBusiness, Message: msg}
+	return &pforte.Error{Code: pforte.PINInvalid, Message: msg}
 }
 
 // RequestPIN queues a PIN letter to the registered address of the business
@@ -278,9 +284,9 @@ func (s *Service) Link(ctx context.Context, a *pforte.Account, number, pin, clie
 	return b, err
 }
 
-// failed counts a wrong PIN for the business number and returns the
-// answer: pin-invalid, or pin-locked when this failure used up the last
-// try.
+// failed counts a wrong PIN for the business number and answers
+// pin-invalid; the failure that uses up the last try locks the business,
+// so the next attempt — even with the right PIN — answers pin-locked.
 func (s *Service) failed(ctx context.Context, a *pforte.Account, number, client string, now time.Time) error {
 	q := s.DB.Q()
 	c, err := q.Hit(ctx, failKey(number), now, PINLockout)
@@ -306,7 +312,7 @@ func (s *Service) failed(ctx context.Context, a *pforte.Account, number, client 
 	if err != nil {
 		return err
 	}
-	return pinLocked(PINLockout)
+	return pinInvalid
 }
 
 // Unlink removes the link of the account to the business number.

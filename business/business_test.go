@@ -109,10 +109,10 @@ func TestRequestPIN(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, url string) {
 		f, ctx := setup(t, url), context.Background()
 		for in, want := range map[string]pforte.Code{
-			"":                       pforte.UnknownBusiness,
-			"9999":                   pforte.UnknownBusiness,
-			"08/15":                  pforte.UnknownBusiness,
-			strings.Repeat("1", 500): pforte.UnknownBusiness,
+			"":                       pforte.PINInvalid,
+			"9999":                   pforte.PINInvalid,
+			"08/15":                  pforte.PINInvalid,
+			strings.Repeat("1", 500): pforte.PINInvalid,
 		} {
 			if _, err := f.svc.RequestPIN(ctx, f.member, in, "c"); code(err) != want {
 				t.Errorf("request %q: %v, want %s", in, err, want)
@@ -234,10 +234,15 @@ func TestLockout(t *testing.T) {
 				t.Fatalf("wrong PIN %d: %v", i+1, err)
 			}
 		}
-		_, err := f.svc.Link(ctx, f.other, "4712", "not a pin at all", "c")
+		// The fifth wrong PIN is answered as wrong and locks the business ...
+		if _, err := f.svc.Link(ctx, f.other, "4712", "not a pin at all", "c"); code(err) != pforte.PINInvalid {
+			t.Fatalf("fifth wrong PIN: %#v", err)
+		}
+		// ... so the next attempt, even with the right PIN, is refused.
+		_, err := f.svc.Link(ctx, f.member, "4712", pin, "c")
 		var e *pforte.Error
 		if code(err) != pforte.PINLocked || !errors.As(err, &e) || e.RetryAfter != 3600 {
-			t.Fatalf("fifth wrong PIN: %#v", err)
+			t.Fatalf("after five wrong PINs: %#v", err)
 		}
 		f.clock.Add(59 * time.Minute)
 		if _, err := f.svc.Link(ctx, f.member, "4712", pin, "c"); code(err) != pforte.PINLocked || !errors.As(err, &e) || e.RetryAfter != 60 {
@@ -252,10 +257,10 @@ func TestLockout(t *testing.T) {
 			t.Fatalf("after the lock: %v", err)
 		}
 		// Unknown numbers lock the same way, so the answers tell nothing.
-		for i := 1; i <= MaxPINFailures; i++ {
+		for i := 1; i <= MaxPINFailures+1; i++ {
 			_, err := f.svc.Link(ctx, f.member, "9999", wrong, "c")
 			want := pforte.PINInvalid
-			if i == MaxPINFailures {
+			if i > MaxPINFailures {
 				want = pforte.PINLocked
 			}
 			if code(err) != want {

@@ -11,7 +11,6 @@ import (
 // ptMM converts typographic points (font sizes) to millimetres (page units).
 const ptMM = 25.4 / 72
 
-
 // style is one kind of text: a font, its size in points and a grey level.
 type style struct {
 	font string

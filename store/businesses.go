@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"pforte"
@@ -54,20 +53,26 @@ const (
 // left alone (updated_at too) where nothing did, so that re-importing the
 // same register is a no-op.
 func (tx *Tx) SaveBusiness(ctx context.Context, b pforte.Business, now time.Time) (Upsert, error) {
-	old, err := tx.BusinessByNumber(ctx, b.Number)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		_, err := tx.q.ExecContext(ctx, `INSERT INTO businesses (number, name, street, postcode, city, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6)`, b.Number, b.Name, b.Street, b.Postcode, b.City, now.UnixMilli())
-		return Created, err
-	case err != nil:
+	// Insert-or-nothing first, so that two imports at once never collide.
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO businesses (number, name, street, postcode, city, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (number) DO NOTHING`,
+		b.Number, b.Name, b.Street, b.Postcode, b.City, now.UnixMilli())
+	if err != nil {
 		return Unchanged, err
-	case old.Name == b.Name && old.Street == b.Street && old.Postcode == b.Postcode && old.City == b.City:
-		return Unchanged, nil
 	}
-	err = one(tx.q.ExecContext(ctx, `UPDATE businesses SET name = $1, street = $2, postcode = $3, city = $4, updated_at = $5
-		WHERE number = $6`, b.Name, b.Street, b.Postcode, b.City, now.UnixMilli(), b.Number))
-	return Updated, err
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return Created, err
+	}
+	res, err = tx.q.ExecContext(ctx, `UPDATE businesses SET name = $1, street = $2, postcode = $3, city = $4, updated_at = $5
+		WHERE number = $6 AND (name <> $1 OR street <> $2 OR postcode <> $3 OR city <> $4)`,
+		b.Name, b.Street, b.Postcode, b.City, now.UnixMilli(), b.Number)
+	if err != nil {
+		return Unchanged, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return Unchanged, err
+	}
+	return Updated, nil
 }
 
 // BusinessByNumber finds a business by its normalised register number.
@@ -175,6 +180,12 @@ type PIN struct {
 // InsertPIN stores a new PIN and voids every earlier unused PIN of its
 // business: only the newest letter's PIN works.
 func (tx *Tx) InsertPIN(ctx context.Context, p PIN) error {
+	// Lock the business row: two issues at once for one business take
+	// turns, so the second voids the first (READ COMMITTED would let both
+	// void only what was committed before them).
+	if err := one(tx.q.ExecContext(ctx, `UPDATE businesses SET number = number WHERE number = $1`, p.BusinessNumber)); err != nil {
+		return err
+	}
 	if _, err := tx.q.ExecContext(ctx, `UPDATE pins SET voided_at = $1
 		WHERE business_number = $2 AND used_at IS NULL AND voided_at IS NULL`, p.CreatedAt.UnixMilli(), p.BusinessNumber); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -39,6 +40,7 @@ const (
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
+	path    string // the SQLite file
 }
 
 // ParseURL tells the dialect of a PFORTE_DATABASE value and the driver's
@@ -46,8 +48,7 @@ type DB struct {
 func ParseURL(raw string) (Dialect, string, error) {
 	switch {
 	case strings.HasPrefix(raw, "sqlite:"):
-		path := strings.TrimPrefix(raw, "sqlite:")
-		path = strings.TrimPrefix(path, "//")
+		path := sqlitePath(raw)
 		if path == "" {
 			return "", "", errors.New("sqlite: path missing (sqlite:PATH)")
 		}
@@ -79,7 +80,7 @@ func Open(ctx context.Context, raw string) (*DB, error) {
 	driver := "pgx"
 	if dialect == SQLite {
 		driver = "sqlite"
-		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+		path := sqlitePath(raw)
 		if dir := filepath.Dir(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("sqlite: data folder: %w", err)
@@ -100,11 +101,25 @@ func Open(ctx context.Context, raw string) (*DB, error) {
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	if dialect == SQLite {
+		// The first connection switches a new file to WAL, which cannot
+		// wait for a busy database: processes starting together take turns.
+		unlock, err := lockFile(sqlitePath(raw) + ".migrate-lock")
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		defer unlock()
+	}
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", dialect, err)
 	}
-	return &DB{sql: db, dialect: dialect}, nil
+	d := &DB{sql: db, dialect: dialect}
+	if dialect == SQLite {
+		d.path = sqlitePath(raw)
+	}
+	return d, nil
 }
 
 // Dialect tells which database this is.
@@ -136,6 +151,16 @@ func (db *DB) Migrate(ctx context.Context) error {
 	p, err := goose.NewProvider(gd, db.sql, sub, opts...)
 	if err != nil {
 		return err
+	}
+	if db.dialect == SQLite {
+		// goose has no lock for SQLite: two processes starting on a new
+		// file would both run the first migration. A file lock beside the
+		// database serialises them, as the advisory lock does on PostgreSQL.
+		unlock, err := lockFile(db.path + ".migrate-lock")
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer unlock()
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -205,4 +230,26 @@ func notFound(err error) error {
 		return ErrNotFound
 	}
 	return err
+}
+
+// lockFile takes an exclusive lock on the file at path (created if need
+// be), waiting for other processes, and returns its release.
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// sqlitePath is the file of a "sqlite:PATH" URL.
+func sqlitePath(raw string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 }

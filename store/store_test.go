@@ -249,3 +249,31 @@ func TestSQLitePathWithSpecialCharacters(t *testing.T) {
 		t.Fatalf("database not where asked: %v", err)
 	}
 }
+
+// Several processes starting at once on a new database all succeed: the
+// migrations run once, under a lock.
+func TestConcurrentMigrations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make(chan error, 6)
+		for range 6 {
+			wg.Go(func() {
+				db, err := store.Open(ctx, url)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer db.Close()
+				errs <- db.Migrate(ctx)
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("concurrent migrate: %v", err)
+			}
+		}
+	})
+}

@@ -182,11 +182,20 @@ func parseRow(rec []string) (Row, []string) {
 		}
 	}
 	switch strings.ToLower(f(3)) {
-	case "true", "1", "ja", "yes":
+	case "true", "t", "1", "ja", "j", "yes", "y":
 		r.Confirmed = true
-	case "false", "0", "nein", "no":
+	case "false", "f", "0", "nein", "n", "no", "":
+		// Empty: not known to be confirmed. It does not matter much: an
+		// imported account proves its address with the reset mail anyway.
 	default:
-		bad("confirmed: %q, erwartet true oder false (auch 1/0, ja/nein)", f(3))
+		bad("confirmed: %q, erwartet true oder false (auch t/f, 1/0, ja/nein)", f(3))
+	}
+	// A date in the future is a broken export: such an account would
+	// never count as inactive.
+	if limit := time.Now().Add(24 * time.Hour); r.CreatedAt.After(limit) {
+		bad("created_at %s liegt in der Zukunft", f(1))
+	} else if r.LastLoginAt.After(limit) {
+		bad("last_login_at %s liegt in der Zukunft", f(2))
 	}
 	if h := f(4); h != "" {
 		if err := checkLegacy(h); err != nil {

@@ -86,13 +86,14 @@ func TestReadBad(t *testing.T) {
 			"OK@Example.de,2016-01-01,,false,\n" + // 11: same as line 2
 			"m\xfcller@example.de,2015-03-01,,true,\n" + // 12: Latin-1
 			"h@example.de,2015-03-01,,true\n" + // 13: 4 fields
-			"i@example.de,,,,\n" + // 14: two problems
-			"j@example.de,2015-02-30,,true,\n", // 15
+			"i@example.de,,,maybe,\n" + // 14: two problems
+			"j@example.de,2015-02-30,,true,\n" + // 15
+			"k@example.de,2099-01-01,,t,\n", // 16: in the future
 			[]string{"Zeile 3: email", "Zeile 4: created_at", "Zeile 5: last_login_at", "Zeile 6: confirmed",
 				"Zeile 7: legacy_password_hash", "Zeile 8: legacy_password_hash", "Zeile 9: legacy_password_hash",
 				"Zeile 10: legacy_password_hash", "Zeile 11: die Adresse ok@example.de steht schon in Zeile 2",
 				"Zeile 12: kein gültiges UTF-8", "Zeile 13: 4 Felder statt 5", "Zeile 14: created_at fehlt",
-				"Zeile 14: confirmed", "Zeile 15: created_at"}},
+				"Zeile 14: confirmed", "Zeile 15: created_at", "Zeile 16: created_at 2099-01-01 liegt in der Zukunft"}},
 		{"bad quoting", head + "a@example.de,2015-03-01,,true,\n\"b@example.de,2015-03-01,,true,\n",
 			[]string{"Zeile 3: kein gültiges CSV"}},
 	}

@@ -67,8 +67,10 @@ func pinsCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Neue PIN für Betrieb %s (%s), gültig bis %s; frühere PINs gelten nicht mehr:\n%s\n",
-		iss.Business.Number, iss.Business.Name, iss.LastDay.Format("02.01.2006"), iss.PIN)
+	// stdout carries only the PIN, so a script can take it as it is.
+	fmt.Fprintf(stderr, "Neue PIN für Betrieb %s (%s), gültig bis %s; frühere PINs gelten nicht mehr.\n",
+		iss.Business.Number, iss.Business.Name, iss.LastDay.Format("02.01.2006"))
+	fmt.Fprintln(stdout, iss.PIN)
 	return nil
 }
 

@@ -163,7 +163,7 @@ func TestBusinessLinkFlow(t *testing.T) {
 		if pg := p.get(c, "/betrieb/pin-beantragen"); pg.Status != 200 || !strings.Contains(pg.Body, `name="business"`) {
 			t.Fatalf("request form: %d", pg.Status)
 		}
-		if pg := p.post(c, "/betrieb/pin-beantragen", url.Values{"business": {"9999"}}); pg.Status != 422 || pg.Code() != "unknown-business" {
+		if pg := p.post(c, "/betrieb/pin-beantragen", url.Values{"business": {"9999"}}); pg.Status != 422 || pg.Code() != "pin-invalid" {
 			t.Fatalf("unknown number: %d %q", pg.Status, pg.Code())
 		}
 		mails := p.mailsTo(member)
@@ -174,8 +174,8 @@ func TestBusinessLinkFlow(t *testing.T) {
 				t.Fatalf("request: %d %q\n%s", pg.Status, pg.Code(), pg.Body)
 			}
 		}
-		if pg := p.get(c, "/hilfe"); !strings.Contains(pg.Body, `id="fehler-unknown-business"`) {
-			t.Error("the help page does not explain unknown-business")
+		if pg := p.get(c, "/hilfe"); !strings.Contains(pg.Body, `id="fehler-pin-invalid"`) {
+			t.Error("the help page does not explain pin-invalid")
 		}
 
 		// The operator renders the letters: one, however often it was asked for.
@@ -303,7 +303,7 @@ func TestPINLockoutAndBadInput(t *testing.T) {
 			}
 		}
 		for _, in := range []string{"", "08/15", strings.Repeat("9", 100)} {
-			if pg := p.post(c, "/betrieb/pin-beantragen", url.Values{"business": {in}}); pg.Status != 422 || pg.Code() != "unknown-business" {
+			if pg := p.post(c, "/betrieb/pin-beantragen", url.Values{"business": {in}}); pg.Status != 422 || pg.Code() != "pin-invalid" {
 				t.Errorf("request %.20q: %d %q", in, pg.Status, pg.Code())
 			}
 		}
@@ -320,12 +320,12 @@ func TestPINLockoutAndBadInput(t *testing.T) {
 			}
 		}
 		pg := link("4712", "23456789ABCG")
-		if pg.Status != 429 || pg.Code() != "pin-locked" || pg.Header.Get("Retry-After") != "3600" {
-			t.Fatalf("fifth wrong PIN: %d %q Retry-After %q", pg.Status, pg.Code(), pg.Header.Get("Retry-After"))
+		if pg.Status != 422 || pg.Code() != "pin-invalid" {
+			t.Fatalf("fifth wrong PIN: %d %q", pg.Status, pg.Code())
 		}
 		pg = link("4712", pin)
-		if pg.Status != 429 || pg.Code() != "pin-locked" || pg.Header.Get("Retry-After") == "" {
-			t.Fatalf("right PIN while locked: %d %q", pg.Status, pg.Code())
+		if pg.Status != 429 || pg.Code() != "pin-locked" || pg.Header.Get("Retry-After") != "3600" {
+			t.Fatalf("right PIN after five wrong ones: %d %q Retry-After %q", pg.Status, pg.Code(), pg.Header.Get("Retry-After"))
 		}
 		// Another business is not locked.
 		if pg := link("0815-4711", p.issuePIN("0815-4711")); pg.Status != 303 {

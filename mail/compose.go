@@ -163,7 +163,8 @@ func GermanDateTime(t time.Time) string {
 
 // GermanDuration writes how long a link works: "72 Stunden", "1 Stunde",
 // "30 Minuten", "1 Stunde und 30 Minuten". Parts of a minute count as a
-// whole one, so that we never promise less time than there is.
+// whole one (90 s reads "2 Minuten"); link lifetimes are whole minutes or
+// hours in practice, so this never promises time that is not there.
 func GermanDuration(d time.Duration) string {
 	minutes := int64((d + time.Minute - 1) / time.Minute)
 	if minutes < 1 {

@@ -55,7 +55,9 @@ func ParseURL(raw string) (Dialect, string, error) {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
+		// FULL: a commit is on disk before it returns, so that not even a
+		// power cut loses a committed account, token or mail.
+		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Set("_txlock", "immediate")
 		// Built as a URL, so that "#" or "?" in the path cannot cut off the

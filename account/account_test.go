@@ -18,15 +18,7 @@ import (
 
 func service(t testing.TB, url string, params password.Params) *account.Service {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, url)
 	return &account.Service{DB: db, Hasher: password.NewHasher(params, 4), Policy: policy.Default(),
 		Mail:   mail.Composer{BaseURL: "http://portal.test", Contact: "hilfe@portal.test", Product: "Kundenportal"},
 		Limits: &throttle.Limiter{DB: db}, ConfirmTTL: time.Hour, ResetTTL: time.Hour}

@@ -40,15 +40,7 @@ const register = "number,name,street,postcode,city\n" +
 
 func setup(t *testing.T, url string) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx, db := context.Background(), storetest.Open(t, url)
 	c := &clock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
 	f := &fixture{db: db, clock: c, svc: &Service{DB: db, Limits: &throttle.Limiter{DB: db, Now: c.Now}, PINTTL: 90 * 24 * time.Hour,
 		Sender: document.Sender{Name: "Handwerkskammer Musterstadt", Email: "kundenlogin@example.org"}, BaseURL: "https://portal.example", Now: c.Now}}

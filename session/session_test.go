@@ -7,19 +7,12 @@ import (
 
 	"pforte"
 	"pforte/session"
-	"pforte/store"
 	"pforte/store/storetest"
 )
 
 func TestIdleAndAbsoluteTimeout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, url string) {
-		ctx := context.Background()
-		db, err := store.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		db.Migrate(ctx)
+		ctx, db := context.Background(), storetest.Open(t, url)
 		now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 		a := &pforte.Account{Email: "s@example.de", CreatedAt: now}
 		db.Q().CreateAccount(ctx, a)
@@ -65,13 +58,7 @@ func TestIdleAndAbsoluteTimeout(t *testing.T) {
 }
 
 func BenchmarkCheck(b *testing.B) {
-	ctx := context.Background()
-	db, err := store.Open(ctx, storetest.SQLiteURL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	db.Migrate(ctx)
+	ctx, db := context.Background(), storetest.Open(b, storetest.SQLiteURL(b))
 	a := &pforte.Account{Email: "bench@example.de", CreatedAt: time.Now()}
 	db.Q().CreateAccount(ctx, a)
 	s := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: time.Hour}

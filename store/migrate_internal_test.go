@@ -3,13 +3,13 @@ package store
 import (
 	"context"
 	"io/fs"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/pressly/goose/v3"
 
 	"pforte"
-	"pforte/store/storetest"
 )
 
 // TestMigrationDayUpgradesSQLite: migration 00003 rebuilds the accounts
@@ -18,7 +18,7 @@ import (
 // must no longer be reused.
 func TestMigrationDayUpgradesSQLite(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, storetest.SQLiteURL(t))
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "pforte.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,16 +16,8 @@ import (
 
 func open(t *testing.T, url string) *store.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(ctx); err != nil { // twice is harmless
+	db := storetest.Open(t, url)
+	if err := db.Migrate(context.Background()); err != nil { // twice is harmless
 		t.Fatal(err)
 	}
 	return db

@@ -6,22 +6,13 @@ import (
 	"time"
 
 	"pforte"
-	"pforte/store"
 	"pforte/store/storetest"
 	"pforte/throttle"
 )
 
 func TestLoginBackoff(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, url string) {
-		ctx := context.Background()
-		db, err := store.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		ctx, db := context.Background(), storetest.Open(t, url)
 		now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 		l := &throttle.Limiter{DB: db, Now: func() time.Time { return now }}
 		for i := 0; i < throttle.FreeFailures; i++ {
@@ -30,7 +21,7 @@ func TestLoginBackoff(t *testing.T) {
 			}
 			l.LoginFailed(ctx, "a@example.de")
 		}
-		err = l.LoginWait(ctx, "a@example.de")
+		err := l.LoginWait(ctx, "a@example.de")
 		e, ok := err.(*pforte.Error)
 		if !ok || e.Code != pforte.Throttled || e.RetryAfter != 30 {
 			t.Fatalf("after %d failures: %v", throttle.FreeFailures, err)
@@ -55,10 +46,7 @@ func TestLoginBackoff(t *testing.T) {
 
 func TestClientLimit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, url string) {
-		ctx := context.Background()
-		db, _ := store.Open(ctx, url)
-		defer db.Close()
-		db.Migrate(ctx)
+		ctx, db := context.Background(), storetest.Open(t, url)
 		lim := throttle.Limit{Max: 3, Window: time.Minute}
 		on := &throttle.Limiter{DB: db, PerClient: true}
 		off := &throttle.Limiter{DB: db, PerClient: false}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"pforte"
@@ -59,10 +60,7 @@ func (s *Server) handleConfirm() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		token := f.Get("token")
-		if token == "" {
-			token = r.URL.Query().Get("token")
-		}
+		token := linkToken(f, r)
 		a, err := s.accounts.Confirm(r.Context(), token, s.client(r))
 		if err != nil {
 			s.renderError(w, r, err)
@@ -196,10 +194,7 @@ func (s *Server) handleReset() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		token := f.Get("token")
-		if token == "" {
-			token = r.URL.Query().Get("token")
-		}
+		token := linkToken(f, r)
 		_, err = s.accounts.Reset(r.Context(), token, f.Get("password"), f.Get("password_repeat"),
 			has(f, "password_repeat"), s.client(r))
 		if err != nil {
@@ -220,4 +215,13 @@ func (s *Server) handleReset() http.Handler {
 		}
 		http.Redirect(w, r, "/anmelden?passwort=neu", http.StatusSeeOther)
 	})
+}
+
+// linkToken is the token of a mailed link: from the form the link's page
+// shows, or — for a client that posts straight to the link — its query.
+func linkToken(f url.Values, r *http.Request) string {
+	if t := f.Get("token"); t != "" {
+		return t
+	}
+	return r.URL.Query().Get("token")
 }

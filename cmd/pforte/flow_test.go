@@ -591,3 +591,23 @@ func assertAudit(t *testing.T, p *portal, events ...string) {
 		t.Error("a password reached the log")
 	}
 }
+
+// A client may post straight to a mailed link (its token in the query)
+// instead of submitting the form the link's page shows.
+func TestLinksPostedDirectly(t *testing.T) {
+	p := startPortal(t, storetest.SQLiteURL(t), nil)
+	c := p.newClient()
+	p.post(c, "/registrieren", url.Values{"email": {"direkt@example.de"}, "password": {goodPW}})
+	if pg := p.post(c, p.linkIn("direkt@example.de", "/registrieren/bestaetigen"), nil); pg.Status != 200 {
+		t.Fatalf("confirm by POST to the link: %d %q", pg.Status, pg.Code())
+	}
+	p.post(c, "/passwort-vergessen", url.Values{"email": {"direkt@example.de"}})
+	link := p.linkIn("direkt@example.de", "/passwort-neu")
+	if pg := p.post(c, link, url.Values{"password": {otherPW}}); pg.Status != 303 {
+		t.Fatalf("reset by POST to the link: %d %q", pg.Status, pg.Code())
+	}
+	if pg := p.post(c, link, url.Values{"password": {"Noch-Ein-Neues-9x"}}); pg.Status != 410 {
+		t.Fatalf("link used twice: %d", pg.Status)
+	}
+	p.login("direkt@example.de", otherPW)
+}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"pforte/store"
 )
 
 // AdminURL is the PostgreSQL server the tests create their databases on.
@@ -80,4 +82,20 @@ func PostgresURL(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return fmt.Sprint(u)
+}
+
+// Open opens the database at dbURL, applies the migrations and closes it
+// when the test ends.
+func Open(t testing.TB, dbURL string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -116,16 +116,3 @@ func ErrorCode(err error) Code {
 	}
 	return Internal
 }
-
-// ErrorMessage returns what the user may read of err: the Message of an
-// *Error (or its code's title), and never the text of an internal error.
-func ErrorMessage(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		if e.Message != "" {
-			return e.Message
-		}
-		return Info(e.Code).Title
-	}
-	return Info(Internal).Title
-}

@@ -129,8 +129,18 @@ func TestResetRefusesReuseAndEndsSessions(t *testing.T) {
 		if pforte.ErrorCode(err) != pforte.Policy || !asErr(err, &e) || !slices.Equal(e.Rules, []string{"reused"}) {
 			t.Fatalf("reuse: %v", err)
 		}
+		a, _ := s.DB.Q().AccountByEmail(ctx, "otto@example.de")
+		now := time.Now()
+		for _, h := range []string{"s1", "s2"} {
+			if err := s.DB.Q().CreateSession(ctx, store.StoredSession{Hash: h, AccountID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if _, err := s.Reset(ctx, tok, "Tinten#Fisch42Blau", "Tinten#Fisch42Blau", true, "c"); err != nil {
 			t.Fatal(err)
+		}
+		if n, _ := s.DB.Q().CountSessions(ctx, a.ID); n != 0 {
+			t.Fatalf("%d sessions survived the reset", n)
 		}
 		if _, err := s.Reset(ctx, tok, "Noch-Ein-Neues-9x", "", false, "c"); pforte.ErrorCode(err) != pforte.TokenInvalid {
 			t.Fatalf("second use: %v", err)

@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -165,7 +164,8 @@ func (s *Service) legacyCost(ctx context.Context) int {
 		}
 		s.legacyMax, s.legacyCheckedAt = 0, now
 		for _, p := range prefixes {
-			if c, err := strconv.Atoi(strings.Trim(p[3:], "$")); err == nil && c > s.legacyMax {
+			// A prefix such as "$2b$10$" is enough to read the cost.
+			if c := password.LegacyCost(p + strings.Repeat(".", 53)); c > s.legacyMax {
 				s.legacyMax = c
 			}
 		}

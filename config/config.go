@@ -143,7 +143,12 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 		}
 	}
-	r.check("PFORTE_PASSWORD_MIN_LENGTH", c.Policy.Validate())
+	if c.Policy.MinLength < 1 {
+		r.check("PFORTE_PASSWORD_MIN_LENGTH", c.Policy.Validate())
+	} else {
+		// Any other problem lies with the maximum (below the minimum, too high).
+		r.check("PFORTE_PASSWORD_MAX_LENGTH", c.Policy.Validate())
+	}
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)
 		if err == nil && u.Scheme != "smtp" && u.Scheme != "smtps" {
@@ -153,6 +158,10 @@ func Load(getenv func(string) string) (Config, error) {
 			err = fmt.Errorf("host missing")
 		}
 		r.check("PFORTE_SMTP_URL", err)
+	}
+	if db := c.Database; !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") &&
+		(!strings.HasPrefix(db, "sqlite:") || len(db) == len("sqlite:")) {
+		r.check("PFORTE_DATABASE", fmt.Errorf("%q: expected sqlite:PATH or postgres://…", db))
 	}
 	if c.SessionMax < c.SessionIdle {
 		r.check("PFORTE_SESSION_MAX", fmt.Errorf("%v is shorter than PFORTE_SESSION_IDLE (%v)", c.SessionMax, c.SessionIdle))

@@ -52,6 +52,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"PFORTE_PASSWORD_MIN_LENGTH": "zwölf",
 		"PFORTE_LOG_LEVEL":           "loud",
 		"PFORTE_TRUSTED_PROXIES":     "10.0.0.1,nginx",
+		"PFORTE_PASSWORD_MAX_LENGTH": "5",
+		"PFORTE_PASSWORD_RULES":      "upper,gross",
+		"PFORTE_PIN_TTL":             "90 Tage",
+		"PFORTE_MAIL_RETRY":          "-1s",
+		"PFORTE_DATABASE":            "mysql://db",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.Contains(err.Error(), name) {

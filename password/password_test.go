@@ -91,3 +91,12 @@ func BenchmarkHash(b *testing.B) {
 		h.Hash(ctx, "Correct-Horse-42")
 	}
 }
+
+func TestLegacyCost(t *testing.T) {
+	b, _ := bcrypt.GenerateFromPassword([]byte("x"), 5)
+	for in, want := range map[string]int{string(b): 5, "$2b$10$" + strings.Repeat(".", 53): 10, "$argon2id$v=19$…": 0, "": 0, "$2y$": 0} {
+		if got := LegacyCost(in); got != want {
+			t.Errorf("LegacyCost(%.10q) = %d, want %d", in, got, want)
+		}
+	}
+}

@@ -497,7 +497,10 @@ func TestMailSurvivesOutageAndRestart(t *testing.T) {
 }
 
 func TestDevelopmentMail(t *testing.T) {
-	p := startPortal(t, storetest.SQLiteURL(t), map[string]string{"PFORTE_SMTP_URL": "", "PFORTE_LOG_LEVEL": "info"})
+	eachPortal(t, map[string]string{"PFORTE_SMTP_URL": "", "PFORTE_LOG_LEVEL": "info"}, developmentMail)
+}
+
+func developmentMail(t *testing.T, p *portal) {
 	c := p.newClient()
 	p.post(c, "/registrieren", url.Values{"email": {"lea@example.de"}, "password": {goodPW}, "password_repeat": {goodPW}})
 	waitFor(t, func() bool { return strings.Contains(p.stderr.String(), "/registrieren/bestaetigen?token=") })
@@ -595,7 +598,10 @@ func assertAudit(t *testing.T, p *portal, events ...string) {
 // A client may post straight to a mailed link (its token in the query)
 // instead of submitting the form the link's page shows.
 func TestLinksPostedDirectly(t *testing.T) {
-	p := startPortal(t, storetest.SQLiteURL(t), nil)
+	eachPortal(t, nil, func(t *testing.T, p *portal) { linksPostedDirectly(t, p) })
+}
+
+func linksPostedDirectly(t *testing.T, p *portal) {
 	c := p.newClient()
 	p.post(c, "/registrieren", url.Values{"email": {"direkt@example.de"}, "password": {goodPW}})
 	if pg := p.post(c, p.linkIn("direkt@example.de", "/registrieren/bestaetigen"), nil); pg.Status != 200 {
@@ -610,4 +616,50 @@ func TestLinksPostedDirectly(t *testing.T) {
 		t.Fatalf("link used twice: %d", pg.Status)
 	}
 	p.login("direkt@example.de", otherPW)
+}
+
+// TestNoSecretsInLogsOrAudit runs the flows that handle secrets with the
+// most verbose logging and looks for every password and every mailed
+// token in the log and in each column of the audit table.
+func TestNoSecretsInLogsOrAudit(t *testing.T) {
+	eachPortal(t, map[string]string{"PFORTE_LOG_LEVEL": "debug"}, func(t *testing.T, p *portal) {
+		p.signUp("geheim@example.de", goodPW)
+		c := p.login("geheim@example.de", goodPW)
+		p.post(c, "/konto/passwort", url.Values{"current_password": {goodPW}, "password": {otherPW}})
+		p.post(p.newClient(), "/anmelden", url.Values{"email": {"geheim@example.de"}, "password": {"Falsch-Passwort1"}})
+		p.post(p.newClient(), "/passwort-vergessen", url.Values{"email": {"geheim@example.de"}})
+		reset := p.linkIn("geheim@example.de", "/passwort-neu")
+		p.post(p.newClient(), reset, url.Values{"password": {"Dritte-Wahl#2026x"}})
+		confirm := p.linkIn("geheim@example.de", "/registrieren/bestaetigen")
+		secrets := []string{goodPW, otherPW, "Dritte-Wahl#2026x", "Falsch-Passwort1"}
+		for _, link := range []string{reset, confirm} {
+			u, _ := url.Parse(link)
+			secrets = append(secrets, u.Query().Get("token"))
+		}
+		if !strings.Contains(p.stderr.String(), `"route":"POST /anmelden"`) {
+			t.Fatal("debug log did not record the requests: the check below would prove nothing")
+		}
+		db, err := store.Open(context.Background(), p.DBURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		entries, err := db.Q().AuditLog(context.Background(), store.AuditFilter{})
+		if err != nil || len(entries) < 5 {
+			t.Fatalf("audit: %d entries, %v", len(entries), err)
+		}
+		for _, s := range secrets {
+			if len(s) < 8 {
+				t.Fatalf("secret %q too short to search for", s)
+			}
+			if strings.Contains(p.stderr.String(), s) {
+				t.Errorf("log holds a secret (%.6s…)", s)
+			}
+			for _, e := range entries {
+				if strings.Contains(fmt.Sprint(e), s) {
+					t.Errorf("audit entry holds a secret (%.6s…): %s", s, e.Event)
+				}
+			}
+		}
+	})
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // The commands of migration day, in the order a chamber runs them (see
-// docs/migration-day.md): users import, passwords expire, users
+// README § Migration day): users import, passwords expire, users
 // notify-inactive, users purge; audit shows what they did.
 
 const usersUsage = `Aufruf:

@@ -1,0 +1,38 @@
+package account
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"pforte"
+	"pforte/store/storetest"
+)
+
+// While imported legacy hashes exist, a failed login must also pay for a
+// bcrypt check of their cost; once none are left, it need not.
+func TestLegacyCostFollowsTheImportedHashes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		ctx, db := context.Background(), storetest.Open(t, url)
+		s := &Service{DB: db}
+		if c := s.legacyCost(ctx); c != 0 {
+			t.Fatalf("no legacy hashes, cost %d", c)
+		}
+		for i, cost := range []int{5, 7} {
+			h, _ := bcrypt.GenerateFromPassword([]byte("Sommer2018!"), cost)
+			a := &pforte.Account{Email: []string{"alt1@example.de", "alt2@example.de"}[i], PreviousHash: string(h), CreatedAt: time.Now()}
+			if err := db.Q().CreateAccount(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A normal account's previous bcrypt hash (after a reset) does not count.
+		h, _ := bcrypt.GenerateFromPassword([]byte("x"), 9)
+		db.Q().CreateAccount(ctx, &pforte.Account{Email: "neu@example.de", PasswordHash: "$argon2id$…", PreviousHash: string(h), CreatedAt: time.Now()})
+		s.legacyCheckedAt = time.Time{} // the cache would otherwise hold for five minutes
+		if c := s.legacyCost(ctx); c != 7 {
+			t.Fatalf("legacy cost %d, want the highest in use, 7", c)
+		}
+	})
+}

@@ -191,14 +191,25 @@ func (tx *Tx) PurgeBatch(ctx context.Context, cutoff time.Time, limit int, now t
 // account that logs in while the purge runs is no longer inactive and
 // stays: each batch checks the condition again as it deletes.
 func (db *DB) PurgeInactive(ctx context.Context, cutoff, now time.Time) (int, error) {
+	return db.PurgeInBatches(ctx, cutoff, now, nil)
+}
+
+// PurgeInBatches is PurgeInactive that reports each batch transaction —
+// how many accounts it deleted and how long it took — to onBatch (may be
+// nil), so that the length of the longest lock can be measured.
+func (db *DB) PurgeInBatches(ctx context.Context, cutoff, now time.Time, onBatch func(n int, took time.Duration)) (int, error) {
 	total := 0
 	for {
 		var gone []InactiveAccount
+		start := time.Now()
 		err := db.Tx(ctx, func(tx *Tx) error {
 			var err error
 			gone, err = tx.PurgeBatch(ctx, cutoff, Batch, now)
 			return err
 		})
+		if onBatch != nil && err == nil {
+			onBatch(len(gone), time.Since(start))
+		}
 		total += len(gone)
 		if err != nil || len(gone) < Batch {
 			return total, err

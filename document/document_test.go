@@ -206,19 +206,6 @@ func TestGroupPIN(t *testing.T) {
 	}
 }
 
-func TestGermanDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		10 * time.Minute: "10 Minuten",
-		time.Minute:      "1 Minute",
-		2 * time.Hour:    "2 Stunden",
-		90 * time.Second: "90 Sekunden",
-	} {
-		if got := germanDuration(d); got != want {
-			t.Errorf("germanDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 // Letters are rendered in parallel by nobody today, but the shared parsed
 // fonts must stay safe if they are: run with -race.
 func TestLetterPDFConcurrent(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/signintech/gopdf"
+
+	"pforte"
 )
 
 // Guide renders the Schritt-für-Schritt-Anleitung served as
@@ -58,7 +60,7 @@ func Guide(s Sender, baseURL string, rules []string, idle time.Duration) ([]byte
 	sh.addPage()
 
 	url := func(path string) string { return portalURL(baseURL, path) }
-	idleText := germanDuration(idle)
+	idleText := pforte.GermanDuration(idle)
 	contact := "Bei Rückfragen wenden Sie sich bitte " + s.contact() + " an uns."
 
 	sh.para(styleTitle, sh.left, title)

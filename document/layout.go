@@ -212,21 +212,3 @@ func (s *sheet) bytes() ([]byte, error) {
 
 // germanDate formats t as a German date, like 02.01.2006.
 func germanDate(t time.Time) string { return t.Format("02.01.2006") }
-
-// germanDuration says d in German words, like "10 Minuten".
-func germanDuration(d time.Duration) string {
-	unit := func(n int64, one, many string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return fmt.Sprintf("%d %s", n, many)
-	}
-	switch {
-	case d%time.Hour == 0:
-		return unit(int64(d/time.Hour), "Stunde", "Stunden")
-	case d%time.Minute == 0:
-		return unit(int64(d/time.Minute), "Minute", "Minuten")
-	default:
-		return unit(int64(d.Round(time.Second)/time.Second), "Sekunde", "Sekunden")
-	}
-}

@@ -8,7 +8,8 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
-	_ "time/tzdata" // Europe/Berlin must work on hosts without a zoneinfo database.
+
+	"pforte"
 )
 
 //go:embed templates/*.tmpl
@@ -26,11 +27,12 @@ type Composer struct {
 // mailData is what the templates see; the Composer's fields come along.
 type mailData struct {
 	Composer
-	Link     string // the mail's one main link, shown as a button and as plain text
-	Action   string // label of Link
-	Validity string // how long Link works, e.g. "72 Stunden"
-	When     string // a German date (and time) the mail speaks of
-	HelpURL  string
+	Link      string // the mail's one main link, shown as a button and as plain text
+	Action    string // label of Link
+	Validity  string // how long Link works, e.g. "72 Stunden"
+	When      string // a German date (and time) the mail speaks of
+	HelpURL   string
+	ForgotURL string // the "Passwort vergessen" page
 }
 
 // mailTemplate is one mail, parsed once for the text and once for the HTML
@@ -60,7 +62,7 @@ func parseMail(name string) mailTemplate {
 // which works for ttl.
 func (c Composer) Confirmation(to, link string, ttl time.Duration) Message {
 	return c.compose(confirmationMail, to, mailData{
-		Link: link, Action: "E-Mail-Adresse bestätigen", Validity: GermanDuration(ttl),
+		Link: link, Action: "E-Mail-Adresse bestätigen", Validity: pforte.GermanDuration(ttl),
 	})
 }
 
@@ -76,7 +78,7 @@ func (c Composer) AlreadyRegistered(to, forgotURL string) Message {
 // Reset carries a link to set a new password, which works for ttl.
 func (c Composer) Reset(to, link string, ttl time.Duration) Message {
 	return c.compose(resetMail, to, mailData{
-		Link: link, Action: "Neues Passwort festlegen", Validity: GermanDuration(ttl),
+		Link: link, Action: "Neues Passwort festlegen", Validity: pforte.GermanDuration(ttl),
 	})
 }
 
@@ -85,16 +87,19 @@ func (c Composer) Reset(to, link string, ttl time.Duration) Message {
 // (BSI IT-Grundschutz CON.10.A1).
 func (c Composer) PasswordChanged(to string, at time.Time) Message {
 	return c.compose(passwordChangedMail, to, mailData{
-		Link: c.url("/passwort-vergessen"), Action: "Passwort vergessen", When: GermanDateTime(at),
+		Link: c.url("/passwort-vergessen"), Action: "Passwort vergessen", When: pforte.GermanDateTime(at),
 	})
 }
 
 // InactiveNotice warns that an unused account will be deleted on deleteOn
 // unless its owner logs in at loginURL before; data protection asks us not
-// to keep accounts for ever, and fairness asks us to warn first.
+// to keep accounts for ever, and fairness asks us to warn first. Such an
+// account is usually an imported one whose old password no longer meets the
+// policy: its login answers "password expired" and does not count, so the
+// mail also shows the way through "Passwort vergessen" first.
 func (c Composer) InactiveNotice(to string, deleteOn time.Time, loginURL string) Message {
 	return c.compose(inactiveNoticeMail, to, mailData{
-		Link: loginURL, Action: "Jetzt anmelden", When: GermanDate(deleteOn),
+		Link: loginURL, Action: "Jetzt anmelden", When: pforte.GermanDate(deleteOn),
 	})
 }
 
@@ -103,6 +108,7 @@ func (c Composer) InactiveNotice(to string, deleteOn time.Time, loginURL string)
 func (c Composer) compose(t mailTemplate, to string, d mailData) Message {
 	d.Composer = c
 	d.HelpURL = c.url("/hilfe")
+	d.ForgotURL = c.url("/passwort-vergessen")
 	var subject, text, html bytes.Buffer
 	must(t.text.ExecuteTemplate(&subject, "subject", d))
 	must(t.text.ExecuteTemplate(&text, "text-layout", d))
@@ -123,67 +129,4 @@ func must(err error) {
 
 func (c Composer) url(path string) string {
 	return strings.TrimRight(c.BaseURL, "/") + path
-}
-
-// berlin is the time zone our users read dates in; UTC only if the zone
-// database is somehow missing.
-var berlin = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
-var (
-	germanWeekdays = [...]string{"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"}
-	germanMonths   = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}
-)
-
-// GermanDate writes t as a German reads it, in Berlin time:
-// "Montag, 3. März 2025".
-func GermanDate(t time.Time) string {
-	t = t.In(berlin)
-	return fmt.Sprintf("%s, %d. %s %d", germanWeekdays[t.Weekday()], t.Day(), germanMonths[t.Month()-1], t.Year())
-}
-
-// GermanDateTime writes t with date, time and zone, in Berlin time:
-// "Montag, 3. März 2025, um 14:05 Uhr (MEZ)".
-func GermanDateTime(t time.Time) string {
-	t = t.In(berlin)
-	zone, _ := t.Zone()
-	switch zone {
-	case "CET":
-		zone = "MEZ"
-	case "CEST":
-		zone = "MESZ"
-	}
-	return fmt.Sprintf("%s, um %s Uhr (%s)", GermanDate(t), t.Format("15:04"), zone)
-}
-
-// GermanDuration writes how long a link works: "72 Stunden", "1 Stunde",
-// "30 Minuten", "1 Stunde und 30 Minuten". Parts of a minute count as a
-// whole one (90 s reads "2 Minuten"); link lifetimes are whole minutes or
-// hours in practice, so this never promises time that is not there.
-func GermanDuration(d time.Duration) string {
-	minutes := int64((d + time.Minute - 1) / time.Minute)
-	if minutes < 1 {
-		minutes = 1
-	}
-	hours, minutes := minutes/60, minutes%60
-	var parts []string
-	if hours > 0 {
-		parts = append(parts, plural(hours, "Stunde", "Stunden"))
-	}
-	if minutes > 0 {
-		parts = append(parts, plural(minutes, "Minute", "Minuten"))
-	}
-	return strings.Join(parts, " und ")
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

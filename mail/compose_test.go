@@ -52,7 +52,9 @@ func composed() []struct {
 		{"inactive notice",
 			composer.InactiveNotice("anna@example.de", deleteOn, "https://portal.example.de/anmelden"),
 			"gelöscht", "https://portal.example.de/anmelden",
-			[]string{"Montag, 3. März 2025", "melden Sie sich bitte vorher einmal an"}},
+			[]string{"Montag, 3. März 2025", "melden Sie sich bitte vor dem Montag, 3. März 2025 einmal an",
+				"neue Passwortregeln", "zuerst über „Passwort vergessen“ ein neues Passwort fest und melden Sie sich danach damit an",
+				"Passwort vergessen:\nhttps://portal.example.de/passwort-vergessen"}},
 	}
 }
 
@@ -133,35 +135,21 @@ func TestComposedMailsArrive(t *testing.T) {
 
 func crlf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
 
-func TestGermanDuration(t *testing.T) {
-	for _, c := range []struct {
-		d    time.Duration
-		want string
-	}{
-		{72 * time.Hour, "72 Stunden"},
-		{time.Hour, "1 Stunde"},
-		{30 * time.Minute, "30 Minuten"},
-		{time.Minute, "1 Minute"},
-		{90 * time.Minute, "1 Stunde und 30 Minuten"},
-		{61 * time.Second, "2 Minuten"},
-		{0, "1 Minute"},
-	} {
-		if got := mail.GermanDuration(c.d); got != c.want {
-			t.Errorf("GermanDuration(%v) = %q, want %q", c.d, got, c.want)
+// TestInactiveNoticeShowsPasswordReset: an account inactive that long is
+// usually imported with an expired password, whose login does not count;
+// the notice must lead through "Passwort vergessen", in both parts.
+func TestInactiveNoticeShowsPasswordReset(t *testing.T) {
+	m := composer.InactiveNotice("anna@example.de", time.Date(2025, 3, 3, 12, 0, 0, 0, time.UTC), "https://portal.example.de/anmelden")
+	forgot := "https://portal.example.de/passwort-vergessen"
+	if links := mail.Links(m.Text); len(links) < 2 || links[0] != "https://portal.example.de/anmelden" || links[1] != forgot {
+		t.Errorf("text links = %q, want the login, then %s", links, forgot)
+	}
+	for _, want := range []string{`href="` + forgot + `"`, "vor dem Montag, 3. März 2025</strong> einmal an", "„Passwort vergessen“</a> ein neues Passwort fest"} {
+		if !strings.Contains(m.HTML, want) {
+			t.Errorf("HTML lacks %q:\n%s", want, m.HTML)
 		}
 	}
-}
-
-func TestGermanDateTime(t *testing.T) {
-	for _, c := range []struct {
-		t    time.Time
-		want string
-	}{
-		{time.Date(2025, 3, 3, 13, 5, 0, 0, time.UTC), "Montag, 3. März 2025, um 14:05 Uhr (MEZ)"},
-		{time.Date(2025, 7, 1, 22, 30, 0, 0, time.UTC), "Mittwoch, 2. Juli 2025, um 00:30 Uhr (MESZ)"},
-	} {
-		if got := mail.GermanDateTime(c.t); got != c.want {
-			t.Errorf("GermanDateTime(%v) = %q, want %q", c.t, got, c.want)
-		}
+	if strings.Contains(m.Text, "vorher einmal an") {
+		t.Errorf("text still says only \"vorher einmal an\":\n%s", m.Text)
 	}
 }

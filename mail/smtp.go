@@ -88,8 +88,9 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 	return s, nil
 }
 
-// Send delivers m as multipart/alternative (text and HTML), with a fresh
-// Message-ID and the current Date. A 5xx answer of the server comes back
+// Send delivers m as multipart/alternative (text and HTML), with the
+// current Date and a Message-ID that stays the same when the outbox retries
+// m (see messageID). A 5xx answer of the server comes back
 // wrapped in ErrPermanent.
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	msg := gomail.NewMsg() // UTF-8, quoted-printable; the subject is encoded as needed
@@ -100,7 +101,7 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("%w: smtp: recipient %q: %v", ErrPermanent, m.To, err)
 	}
 	msg.Subject(m.Subject)
-	msg.SetMessageIDWithValue(rand.Text() + "@" + s.fromDomain)
+	msg.SetMessageIDWithValue(s.messageID(m))
 	msg.SetDate()
 	msg.SetUserAgent("Pforte")
 	msg.SetGenHeader(gomail.HeaderContentLang, "de")
@@ -135,6 +136,18 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("smtp %s: %w", client.ServerAddr(), err)
 	}
 	return nil
+}
+
+// messageID is the Message-ID of m without angle brackets:
+// "pforte-outbox-ID@domain" for an outbox message, so that a receiver can
+// spot a duplicate after a retry (say, when the server took the mail but the
+// answer was lost), and a random one for a message that is not in the
+// outbox (ID 0). domain is that of PFORTE_MAIL_FROM.
+func (s *SMTPSender) messageID(m Message) string {
+	if m.ID != 0 {
+		return "pforte-outbox-" + strconv.FormatInt(m.ID, 10) + "@" + s.fromDomain
+	}
+	return "pforte-" + rand.Text() + "@" + s.fromDomain
 }
 
 func (s *SMTPSender) options(timeout time.Duration) []gomail.Option {

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"strings"
 	"testing"
@@ -138,5 +139,123 @@ func TestSMTPSenderNoServer(t *testing.T) {
 	err = sender.Send(ctx, mail.Message{To: "a@example.de", Subject: "s", Text: "t"})
 	if err == nil || errors.Is(err, mail.ErrPermanent) {
 		t.Errorf("err = %v, want a temporary error", err)
+	}
+}
+
+func TestSMTPSenderSTARTTLS(t *testing.T) {
+	srv := smtptest.StartTLS(t, smtptest.STARTTLS)
+	sender, err := mail.NewSMTPSender(srv.URL(), "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.TLSConfig = srv.ClientTLS()
+	if err := sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.WaitFor(t, "a@example.de", 5*time.Second); !got.TLS {
+		t.Error("smtp:// to a server offering STARTTLS delivered without TLS")
+	}
+}
+
+func TestSMTPSenderSTARTTLSLogsIn(t *testing.T) {
+	srv := smtptest.StartTLS(t, smtptest.STARTTLS)
+	srv.RequireAuth("pforte", "g3heim")
+	sender, err := mail.NewSMTPSender("smtp://pforte:g3heim@"+srv.Addr(), "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.TLSConfig = srv.ClientTLS()
+	if err := sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.WaitFor(t, "a@example.de", 5*time.Second); !got.TLS || got.AuthUser != "pforte" {
+		t.Errorf("TLS = %v, AuthUser = %q; want a login over TLS", got.TLS, got.AuthUser)
+	}
+}
+
+func TestSMTPSenderImplicitTLS(t *testing.T) {
+	srv := smtptest.StartTLS(t, smtptest.ImplicitTLS)
+	if !strings.HasPrefix(srv.URL(), "smtps://") {
+		t.Fatalf("URL = %q, want smtps://", srv.URL())
+	}
+	sender, err := mail.NewSMTPSender(srv.URL(), "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A config without ServerName: the sender fills in the host.
+	sender.TLSConfig = &tls.Config{RootCAs: srv.RootCAs()}
+	if err := sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.WaitFor(t, "a@example.de", 5*time.Second); !got.TLS {
+		t.Error("smtps:// delivered without TLS")
+	}
+}
+
+// TestSMTPSenderUntrustedCertificate: a certificate the sender does not
+// trust stops the delivery (to be retried); it never goes out in plain text.
+func TestSMTPSenderUntrustedCertificate(t *testing.T) {
+	for _, mode := range []smtptest.TLSMode{smtptest.STARTTLS, smtptest.ImplicitTLS} {
+		srv := smtptest.StartTLS(t, mode)
+		other := smtptest.StartTLS(t, mode) // its own, different certificate
+		for name, config := range map[string]*tls.Config{
+			"system roots":      nil,
+			"another server CA": other.ClientTLS(),
+		} {
+			sender, err := mail.NewSMTPSender(srv.URL(), "no-reply@example.de")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sender.TLSConfig = config
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err = sender.Send(ctx, mail.Message{To: "a@example.de", Subject: "s", Text: "t"})
+			cancel()
+			if err == nil {
+				t.Errorf("%s, %s: delivered despite an untrusted certificate", srv.URL(), name)
+			} else if errors.Is(err, mail.ErrPermanent) {
+				t.Errorf("%s, %s: err = %v, want a temporary error (the operator may fix the certificate)", srv.URL(), name, err)
+			} else if !strings.Contains(err.Error(), "certificate") {
+				t.Errorf("%s, %s: err = %v, want one naming the certificate", srv.URL(), name, err)
+			}
+		}
+		if n := len(srv.Messages()); n != 0 {
+			t.Errorf("%s: %d mails arrived despite an untrusted certificate", srv.URL(), n)
+		}
+	}
+}
+
+func TestSMTPSenderMessageID(t *testing.T) {
+	srv := smtptest.Start(t)
+	sender, err := mail.NewSMTPSender(srv.URL(), "Kundenportal <no-reply@example.de>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mail.Message{ID: 42, To: "a@example.de", Subject: "s", Text: "t"}
+	for range 2 { // a retry keeps the Message-ID
+		if err := sender.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.ID = 0
+	for range 2 {
+		if err := sender.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := srv.Wait(t, 4, 5*time.Second)
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.Header.Get("Message-Id"))
+	}
+	if ids[0] != "<pforte-outbox-42@example.de>" || ids[1] != ids[0] {
+		t.Errorf("Message-IDs of outbox message 42 = %q, %q; want <pforte-outbox-42@example.de> twice", ids[0], ids[1])
+	}
+	for _, id := range ids[2:] {
+		if !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@example.de>") || strings.Contains(id, "outbox") {
+			t.Errorf("Message-ID without outbox ID = %q, want a random <…@example.de>", id)
+		}
+	}
+	if ids[2] == ids[3] {
+		t.Errorf("two messages without outbox ID share Message-ID %q", ids[2])
 	}
 }

@@ -44,11 +44,9 @@ const (
 	retryMax  = time.Hour
 )
 
-// Backoff is the pause before the next attempt after attempts failed ones:
-// 30s, 1m, 2m, 4m, … at most an hour. It is exported so that the operator's
-// view and the tests can show the same schedule the worker follows.
-func Backoff(attempts int) time.Duration { return backoff(retryBase, attempts) }
-
+// backoff is the pause before the next attempt after attempts failed ones:
+// base, 2·base, 4·base, … at most retryMax (with the default base 30s, 1m,
+// 2m, 4m, …).
 func backoff(base time.Duration, attempts int) time.Duration {
 	if attempts < 1 {
 		attempts = 1

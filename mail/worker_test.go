@@ -326,21 +326,35 @@ func TestWorkerStopsWhenIdle(t *testing.T) {
 	w.Wake()
 }
 
-func TestBackoff(t *testing.T) {
+// TestWorkerBackoffSchedule checks the pauses between attempts: RetryBase
+// (30s by default), doubling with each failure, at most an hour.
+func TestWorkerBackoffSchedule(t *testing.T) {
 	for _, c := range []struct {
-		attempts int
-		want     time.Duration
+		name string
+		base time.Duration
+		want []time.Duration
 	}{
-		{0, 30 * time.Second},
-		{1, 30 * time.Second},
-		{2, time.Minute},
-		{3, 2 * time.Minute},
-		{7, 32 * time.Minute},
-		{8, time.Hour},
-		{1000, time.Hour},
+		{"default", 0, []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 32 * time.Minute, time.Hour, time.Hour}},
+		{"RetryBase", 10 * time.Second, []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second}},
+		{"RetryBase above the cap", 2 * time.Hour, []time.Duration{time.Hour, time.Hour}},
 	} {
-		if got := mail.Backoff(c.attempts); got != c.want {
-			t.Errorf("Backoff(%d) = %v, want %v", c.attempts, got, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			q := &memQueue{}
+			clk := &clock{now: time.Date(2025, 3, 3, 12, 0, 0, 0, time.UTC)}
+			w := &mail.Worker{Queue: q, Sender: failingSender{errors.New("451 try later")}, Log: quiet, Poll: time.Hour, Now: clk.Now, RetryBase: c.base}
+			startWorker(t, w)
+			id := q.add(mail.Message{To: "a@example.de", Subject: "s", Text: "t"}, clk.Now())
+			for attempt, want := range c.want {
+				// The clock stands still until the attempt has failed, so
+				// the pause is next minus now.
+				clk.Advance(2 * time.Hour)
+				now := clk.Now()
+				w.Wake()
+				eventually(t, fmt.Sprintf("attempt %d failed", attempt+1), func() bool { return len(q.state(id).nexts) == attempt+1 })
+				if got := q.state(id).nexts[attempt].Sub(now); got != want {
+					t.Errorf("pause after attempt %d = %v, want %v", attempt+1, got, want)
+				}
+			}
+		})
 	}
 }

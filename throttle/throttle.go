@@ -67,17 +67,18 @@ func Throttled(d time.Duration) *pforte.Error {
 		Message: "Zu viele Versuche. Bitte warten Sie " + Wait(secs) + " und versuchen Sie es dann erneut."}
 }
 
-// Wait says a number of seconds in German words for the user.
+// Wait says a number of seconds in German words for the user: seconds
+// below 90, otherwise in the words the mails and pages use
+// (pforte.GermanDuration: "2 Minuten", "1 Stunde und 30 Minuten"). Both
+// round up, so that nobody is told to wait too short.
 func Wait(secs int) string {
 	switch {
 	case secs <= 1:
 		return "1 Sekunde"
 	case secs < 90:
 		return strconv.Itoa(secs) + " Sekunden"
-	case secs < 5400:
-		return strconv.Itoa((secs+59)/60) + " Minuten"
 	default:
-		return strconv.Itoa((secs+3599)/3600) + " Stunden"
+		return pforte.GermanDuration(time.Duration(secs) * time.Second)
 	}
 }
 

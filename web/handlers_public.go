@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"pforte"
-	"pforte/mail"
 )
 
 func (s *Server) handleStart() http.Handler {
@@ -103,7 +102,7 @@ func (s *Server) handleLoginForm() http.Handler {
 		case q.Get("abgelaufen") != "":
 			v.Error = &pforte.Error{Code: pforte.SessionExpired,
 				Message: "Ihre Sitzung ist abgelaufen: Aus Sicherheitsgründen werden Sie nach " +
-					mail.GermanDuration(s.cfg.SessionIdle) + " ohne Aktivität automatisch abgemeldet. Bitte melden Sie sich erneut an."}
+					pforte.GermanDuration(s.cfg.SessionIdle) + " ohne Aktivität automatisch abgemeldet. Bitte melden Sie sich erneut an."}
 		case q.Get("abgemeldet") != "":
 			v.Notice = "Sie haben sich abgemeldet."
 		case q.Get("passwort") != "":

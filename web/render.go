@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"pforte"
-	"pforte/mail"
 	"pforte/policy"
 )
 
@@ -28,8 +27,8 @@ type pages struct {
 }
 
 var funcs = template.FuncMap{
-	"date":     func(t time.Time) string { return mail.GermanDateTime(t) },
-	"duration": mail.GermanDuration,
+	"date":     pforte.GermanDateTime,
+	"duration": pforte.GermanDuration,
 	"info":     pforte.Info,
 }
 

@@ -5,11 +5,18 @@ package smtptest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -37,11 +44,28 @@ type Received struct {
 	Text     string      // the text/plain part, decoded
 	HTML     string      // the text/html part, decoded
 	Raw      []byte      // the mail as sent
+	TLS      bool        // whether the mail came over TLS (STARTTLS or implicit)
 }
 
-// Server is an in-process SMTP server on 127.0.0.1 without TLS.
+// TLSMode is how a server offers TLS.
+type TLSMode int
+
+const (
+	// NoTLS is plain SMTP without STARTTLS, as Start runs it.
+	NoTLS TLSMode = iota
+	// STARTTLS offers the STARTTLS extension on a plain connection
+	// (smtp://), and accepts mail without it too.
+	STARTTLS
+	// ImplicitTLS speaks TLS from the first byte (smtps://).
+	ImplicitTLS
+)
+
+// Server is an in-process SMTP server on 127.0.0.1, without TLS (Start) or
+// with a self-signed certificate (StartTLS).
 type Server struct {
-	addr string
+	addr  string
+	mode  TLSMode
+	roots *x509.CertPool // trusts the server's certificate; nil without TLS
 
 	mu       sync.Mutex
 	received []Received
@@ -51,17 +75,42 @@ type Server struct {
 	pass     string
 }
 
-// Start runs a server on 127.0.0.1 on a free port until the test ends.
-func Start(t testing.TB) *Server {
+// Start runs a server without TLS on 127.0.0.1 on a free port until the
+// test ends.
+func Start(t testing.TB) *Server { return StartTLS(t, NoTLS) }
+
+// StartTLS runs a server like Start that offers TLS as mode says, with a
+// certificate for 127.0.0.1 and localhost that only RootCAs (or ClientTLS)
+// trusts; every server has its own.
+func StartTLS(t testing.TB, mode TLSMode) *Server {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var tlsConfig *tls.Config
+	var roots *x509.CertPool
+	if mode != NoTLS {
+		cert, pool, err := selfSigned()
+		if err != nil {
+			t.Fatalf("smtptest: certificate: %v", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		roots = pool
+	}
+	var l net.Listener
+	var err error
+	if mode == ImplicitTLS {
+		l, err = tls.Listen("tcp", "127.0.0.1:0", tlsConfig)
+	} else {
+		l, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
 	}
-	s := &Server{addr: l.Addr().String(), changed: make(chan struct{})}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{server: s}, nil
+	s := &Server{addr: l.Addr().String(), mode: mode, roots: roots, changed: make(chan struct{})}
+	srv := smtp.NewServer(smtp.BackendFunc(func(conn *smtp.Conn) (smtp.Session, error) {
+		return &session{server: s, conn: conn}, nil
 	}))
+	if mode == STARTTLS {
+		srv.TLSConfig = tlsConfig
+	}
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true // loopback only; lets tests exercise logins
 	srv.ReadTimeout = 10 * time.Second
@@ -75,8 +124,64 @@ func Start(t testing.TB) *Server {
 // Addr is the server's host:port.
 func (s *Server) Addr() string { return s.addr }
 
-// URL is the server as PFORTE_SMTP_URL, e.g. "smtp://127.0.0.1:2525".
-func (s *Server) URL() string { return "smtp://" + s.addr }
+// URL is the server as PFORTE_SMTP_URL, e.g. "smtp://127.0.0.1:2525", or
+// "smtps://…" for ImplicitTLS.
+func (s *Server) URL() string {
+	if s.mode == ImplicitTLS {
+		return "smtps://" + s.addr
+	}
+	return "smtp://" + s.addr
+}
+
+// RootCAs is a pool that trusts the server's certificate, nil for a server
+// without TLS.
+func (s *Server) RootCAs() *x509.CertPool { return s.roots }
+
+// ClientTLS is a client configuration that trusts the server's certificate,
+// e.g. for mail.SMTPSender.TLSConfig; nil for a server without TLS.
+func (s *Server) ClientTLS() *tls.Config {
+	if s.roots == nil {
+		return nil
+	}
+	return &tls.Config{RootCAs: s.roots, MinVersion: tls.VersionTLS12}
+}
+
+// selfSigned makes an ECDSA certificate for 127.0.0.1 and localhost that is
+// its own CA, and a pool trusting it.
+func selfSigned() (tls.Certificate, *x509.CertPool, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "smtptest"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
+}
 
 // SetFailing makes the server refuse every mail with a temporary error
 // (451) while on, so that tests can see the outbox retry.
@@ -173,6 +278,7 @@ var errFailing = &smtp.SMTPError{
 // session is one SMTP connection.
 type session struct {
 	server   *Server
+	conn     *smtp.Conn
 	authUser string
 	from     string
 	rcpt     []string
@@ -224,6 +330,10 @@ func (c *session) Data(r io.Reader) error {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "smtptest: " + err.Error()}
 	}
 	got.From, got.Rcpt, got.AuthUser = c.from, append([]string(nil), c.rcpt...), c.authUser
+	if c.conn != nil {
+		state, ok := c.conn.TLSConnectionState()
+		got.TLS = ok && state.HandshakeComplete
+	}
 	if len(got.Rcpt) > 0 {
 		got.To = got.Rcpt[0]
 	}

@@ -1,0 +1,67 @@
+package pforte
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// German wording of dates and durations, one for mails, pages, PDFs and
+// error messages, so that Pforte says the same thing everywhere. Dates are
+// read in German time (DateZone, Europe/Berlin).
+
+var (
+	germanWeekdays = [...]string{"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"}
+	germanMonths   = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"}
+)
+
+// GermanDate writes t as a German reads it, in Berlin time:
+// "Montag, 3. März 2025".
+func GermanDate(t time.Time) string {
+	t = t.In(DateZone)
+	return fmt.Sprintf("%s, %d. %s %d", germanWeekdays[t.Weekday()], t.Day(), germanMonths[t.Month()-1], t.Year())
+}
+
+// GermanDateTime writes t with date, time and zone, in Berlin time:
+// "Montag, 3. März 2025, um 14:05 Uhr (MEZ)".
+func GermanDateTime(t time.Time) string {
+	t = t.In(DateZone)
+	zone, _ := t.Zone()
+	switch zone {
+	case "CET":
+		zone = "MEZ"
+	case "CEST":
+		zone = "MESZ"
+	}
+	return fmt.Sprintf("%s, um %s Uhr (%s)", GermanDate(t), t.Format("15:04"), zone)
+}
+
+// GermanDuration writes a duration in hours and minutes: "72 Stunden",
+// "1 Stunde", "30 Minuten", "1 Stunde und 30 Minuten". Parts of a minute
+// count as a whole one (90 s reads "2 Minuten"), so that it never promises
+// time that is not there (a link's lifetime) nor asks for too short a wait
+// (a throttle); less than a minute reads "1 Minute".
+func GermanDuration(d time.Duration) string {
+	minutes := int64((d + time.Minute - 1) / time.Minute)
+	if minutes < 1 {
+		minutes = 1
+	}
+	hours, minutes := minutes/60, minutes%60
+	var parts []string
+	if hours > 0 {
+		parts = append(parts, germanCount(hours, "Stunde", "Stunden"))
+	}
+	if minutes > 0 {
+		parts = append(parts, germanCount(minutes, "Minute", "Minuten"))
+	}
+	return strings.Join(parts, " und ")
+}
+
+// germanCount writes n with the singular or plural noun: "1 Stunde",
+// "2 Stunden".
+func germanCount(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -116,3 +116,18 @@ func TestOperatorPagesRefuseProxiedAndRemoteRequests(t *testing.T) {
 		t.Errorf("metrics with token: %d", w.Code)
 	}
 }
+
+func TestDevOutboxOnlyInDevelopmentMode(t *testing.T) {
+	cfg, _ := config.Load(func(k string) string {
+		return map[string]string{"PFORTE_SMTP_URL": "smtp://mail.example:587"}[k]
+	})
+	p, _ := loadPages()
+	s := &Server{cfg: cfg, pages: p, log: slog.New(slog.DiscardHandler)}
+	r := httptest.NewRequest("GET", "/entwicklung/post", nil)
+	r.RemoteAddr = "127.0.0.1:1"
+	w := httptest.NewRecorder()
+	s.loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })).ServeHTTP(w, r)
+	if w.Code != 404 {
+		t.Fatalf("outbox page with real SMTP: %d, want 404", w.Code)
+	}
+}

@@ -180,8 +180,20 @@ func TestPerClientRateLimits(t *testing.T) {
 		if last.Status != 429 || last.Code() != "throttled" || last.Header.Get("Retry-After") == "" {
 			t.Fatalf("31st reset request: %d %q", last.Status, last.Code())
 		}
+		p.signUp("viel@example.de", goodPW) // the 1st registration of this client
+		// Registrations count once they pass validation: refused ones do not.
+		for i := 0; i < 40; i++ {
+			p.post(c, "/registrieren", url.Values{"email": {fmt.Sprintf("r%d@example.de", i)}, "password": {"kurz"}})
+		}
+		for i := 1; i < 30; i++ {
+			if pg := p.post(c, "/registrieren", url.Values{"email": {fmt.Sprintf("ok%d@example.de", i)}, "password": {goodPW}}); pg.Status != 200 {
+				t.Fatalf("registration %d: %d %q", i+1, pg.Status, pg.Code())
+			}
+		}
+		if pg := p.post(c, "/registrieren", url.Values{"email": {"zuviel@example.de"}, "password": {goodPW}}); pg.Status != 429 || pg.Code() != "throttled" {
+			t.Fatalf("31st registration: %d %q", pg.Status, pg.Code())
+		}
 		// Successful logins do not count against the client; failures do.
-		p.signUp("viel@example.de", goodPW)
 		for i := 0; i < 60; i++ {
 			p.login("viel@example.de", goodPW)
 		}
@@ -662,4 +674,36 @@ func TestNoSecretsInLogsOrAudit(t *testing.T) {
 			}
 		}
 	})
+}
+
+// On SIGTERM (the context of run ends) a request in flight still gets its
+// answer before the program exits.
+func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	p := startPortal(t, storetest.SQLiteURL(t), map[string]string{"PFORTE_ARGON2": "m=65536,t=8,p=1"})
+	p.signUp("langsam@example.de", goodPW)
+	type answer struct {
+		pg  page
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := p.newClient().PostForm(p.URL+"/anmelden", url.Values{"email": {"langsam@example.de"}, "password": {goodPW}})
+		if err != nil {
+			done <- answer{err: err}
+			return
+		}
+		res.Body.Close()
+		done <- answer{pg: page{Status: res.StatusCode}}
+	}()
+	time.Sleep(150 * time.Millisecond) // the slow hash (about half a second) is running now
+	start := time.Now()
+	p.stop()
+	a := <-done
+	if a.err != nil || a.pg.Status != 303 {
+		t.Fatalf("request in flight during shutdown: %v %d", a.err, a.pg.Status)
+	}
+	if _, err := http.Get(p.URL + "/healthz"); err == nil {
+		t.Fatal("server still answers after shutdown")
+	}
+	t.Logf("shutdown waited %v for the request", time.Since(start))
 }

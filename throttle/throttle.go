@@ -24,9 +24,9 @@ type Limit struct {
 // them. Logins count only failures; registrations and reset requests count
 // only those that passed validation.
 var (
-	ClientLoginFailures = Limit{Max: 50, Window: 15 * time.Minute}
-	ClientRegister      = Limit{Max: 30, Window: time.Hour}
-	ClientReset         = Limit{Max: 30, Window: time.Hour}
+	ClientLoginFailures = Limit{Max: 100, Window: 15 * time.Minute}
+	ClientRegister      = Limit{Max: 100, Window: time.Hour}
+	ClientReset         = Limit{Max: 100, Window: time.Hour}
 	// AccountMail bounds mails one address can be sent through the public
 	// forms (registration, resend, reset), so nobody can flood a mailbox.
 	AccountMail = Limit{Max: 10, Window: time.Hour}

@@ -13,6 +13,7 @@ import (
 
 	"pforte/store"
 	"pforte/store/storetest"
+	"pforte/throttle"
 )
 
 const (
@@ -174,34 +175,34 @@ func TestPerClientRateLimits(t *testing.T) {
 	eachPortal(t, map[string]string{"PFORTE_RATE_LIMITS": "on"}, func(t *testing.T, p *portal) {
 		c := p.newClient()
 		var last page
-		for i := 0; i < 31; i++ {
+		for i := 0; i <= throttle.ClientReset.Max; i++ {
 			last = p.post(c, "/passwort-vergessen", url.Values{"email": {"x@example.de"}})
 		}
 		if last.Status != 429 || last.Code() != "throttled" || last.Header.Get("Retry-After") == "" {
-			t.Fatalf("31st reset request: %d %q", last.Status, last.Code())
+			t.Fatalf("reset request %d: %d %q", throttle.ClientReset.Max+1, last.Status, last.Code())
 		}
 		p.signUp("viel@example.de", goodPW) // the 1st registration of this client
 		// Registrations count once they pass validation: refused ones do not.
-		for i := 0; i < 40; i++ {
+		for i := 0; i < 2*throttle.ClientRegister.Max; i++ {
 			p.post(c, "/registrieren", url.Values{"email": {fmt.Sprintf("r%d@example.de", i)}, "password": {"kurz"}})
 		}
-		for i := 1; i < 30; i++ {
+		for i := 1; i < throttle.ClientRegister.Max; i++ {
 			if pg := p.post(c, "/registrieren", url.Values{"email": {fmt.Sprintf("ok%d@example.de", i)}, "password": {goodPW}}); pg.Status != 200 {
 				t.Fatalf("registration %d: %d %q", i+1, pg.Status, pg.Code())
 			}
 		}
 		if pg := p.post(c, "/registrieren", url.Values{"email": {"zuviel@example.de"}, "password": {goodPW}}); pg.Status != 429 || pg.Code() != "throttled" {
-			t.Fatalf("31st registration: %d %q", pg.Status, pg.Code())
+			t.Fatalf("registration %d: %d %q", throttle.ClientRegister.Max+1, pg.Status, pg.Code())
 		}
 		// Successful logins do not count against the client; failures do.
-		for i := 0; i < 60; i++ {
+		for i := 0; i < throttle.ClientLoginFailures.Max+10; i++ {
 			p.login("viel@example.de", goodPW)
 		}
-		for i := 0; i < 50; i++ {
+		for i := 0; i < throttle.ClientLoginFailures.Max; i++ {
 			p.post(c, "/anmelden", url.Values{"email": {fmt.Sprintf("n%d@example.de", i)}, "password": {"Falsch-Passwort1"}})
 		}
 		if pg := p.post(c, "/anmelden", url.Values{"email": {"viel@example.de"}, "password": {goodPW}}); pg.Status != 429 || pg.Code() != "throttled" {
-			t.Fatalf("after 50 failures from one client: %d %q", pg.Status, pg.Code())
+			t.Fatalf("after %d failures from one client: %d %q", throttle.ClientLoginFailures.Max, pg.Status, pg.Code())
 		}
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 )
 
 func (s *Server) handleAccount() http.Handler {
@@ -22,14 +23,9 @@ func (s *Server) handlePasswordForm() http.Handler {
 }
 
 func (s *Server) handlePasswordChange() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		a := authOf(r)
-		err = s.accounts.ChangePassword(r.Context(), a.Account.ID, a.SessionHash, f.Get("current_password"),
+		err := s.accounts.ChangePassword(r.Context(), a.Account.ID, a.SessionHash, f.Get("current_password"),
 			f.Get("password"), f.Get("password_repeat"), has(f, "password_repeat"), s.client(r))
 		if err != nil {
 			s.renderForm(w, r, "konto-passwort", err, view{Title: "Passwort ändern"})

@@ -102,12 +102,7 @@ func (s *Server) handlePINRequestForm() http.Handler {
 }
 
 func (s *Server) handlePINRequest() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		number := f.Get("business")
 		req, err := s.businesses.RequestPIN(r.Context(), authOf(r).Account, number, s.client(r))
 		if err != nil {
@@ -131,12 +126,7 @@ func (s *Server) handleLinkForm() http.Handler {
 }
 
 func (s *Server) handleLink() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		number := f.Get("business")
 		b, err := s.businesses.Link(r.Context(), authOf(r).Account, number, f.Get("pin"), s.client(r))
 		if err != nil {
@@ -150,11 +140,7 @@ func (s *Server) handleLink() http.Handler {
 }
 
 func (s *Server) handleUnlink() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := form(r); err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, _ url.Values) {
 		number := r.PathValue("number")
 		if err := s.businesses.Unlink(r.Context(), authOf(r).Account, number, s.client(r)); err != nil {
 			s.renderError(w, r, err)

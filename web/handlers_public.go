@@ -22,14 +22,9 @@ func (s *Server) handleRegisterForm() http.Handler {
 }
 
 func (s *Server) handleRegister() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		email := f.Get("email")
-		err = s.accounts.Register(r.Context(), email, f.Get("password"), f.Get("password_repeat"),
+		err := s.accounts.Register(r.Context(), email, f.Get("password"), f.Get("password_repeat"),
 			has(f, "password_repeat"), s.client(r))
 		if err != nil {
 			s.renderForm(w, r, "registrieren", err, view{Title: "Registrieren", Form: map[string]string{"email": email}})
@@ -53,12 +48,7 @@ func (s *Server) handleConfirmForm() http.Handler {
 }
 
 func (s *Server) handleConfirm() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		token := linkToken(f, r)
 		a, err := s.accounts.Confirm(r.Context(), token, s.client(r))
 		if err != nil {
@@ -78,12 +68,7 @@ func (s *Server) handleResendConfirmation() http.Handler {
 // answer is "check your mail", the same whether or not the address has an
 // account: resend the confirmation, "Passwort vergessen".
 func (s *Server) mailRequest(send func(ctx context.Context, email, client string) error, page, title string, ttl time.Duration, kind string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		email := f.Get("email")
 		if err := send(r.Context(), email, s.client(r)); err != nil {
 			s.renderForm(w, r, page, err, view{Title: title, Form: map[string]string{"email": email}})
@@ -113,12 +98,7 @@ func (s *Server) handleLoginForm() http.Handler {
 }
 
 func (s *Server) handleLogin() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		email, next := f.Get("email"), safeNext(f.Get("next"))
 		a, err := s.accounts.Login(r.Context(), email, f.Get("password"), s.client(r))
 		if err != nil {
@@ -187,14 +167,9 @@ func (s *Server) handleResetForm() http.Handler {
 }
 
 func (s *Server) handleReset() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := form(r)
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		token := linkToken(f, r)
-		_, err = s.accounts.Reset(r.Context(), token, f.Get("password"), f.Get("password_repeat"),
+		_, err := s.accounts.Reset(r.Context(), token, f.Get("password"), f.Get("password_repeat"),
 			has(f, "password_repeat"), s.client(r))
 		if err != nil {
 			if pforte.ErrorCode(err) == pforte.TokenInvalid {

@@ -169,6 +169,19 @@ func form(r *http.Request) (url.Values, error) {
 	return r.PostForm, nil
 }
 
+// posted decodes and checks the posted form (see form) before h runs;
+// a bad form is answered with bad-request and h never sees it.
+func (s *Server) posted(h func(w http.ResponseWriter, r *http.Request, f url.Values)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := form(r)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		h(w, r, f)
+	})
+}
+
 // has tells whether the form carried field at all (password_repeat is
 // optional in the contract).
 func has(f url.Values, field string) bool {

@@ -8,19 +8,27 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"pforte/keyring"
 	"pforte/password"
 	"pforte/policy"
 )
 
 // Config is the whole configuration of one process.
 type Config struct {
-	Addr            string
-	BaseURL         *url.URL
-	Database        string
+	Addr     string
+	BaseURL  *url.URL
+	Database string
+	// DataDir is the folder of the embedded database and the generated
+	// development key (PFORTE_DATA_DIR), always absolute.
+	DataDir string
+	// SecretKey is the operator's key setting (PFORTE_SECRET_KEY): keys
+	// that seal secrets at rest; "" means the generated key file in DataDir.
+	SecretKey       string
 	SMTPURL         string // "" means development mail
 	MailFrom        string
 	SessionIdle     time.Duration
@@ -57,9 +65,13 @@ func (c Config) DevMail() bool { return c.SMTPURL == "" }
 
 // Defaults that are not plain constants.
 const (
-	DefaultDatabase = "sqlite:data/pforte.db"
-	DefaultContact  = "kundenlogin@example.org"
+	DefaultDataDir = "data"
+	DefaultContact = "kundenlogin@example.org"
 )
+
+// SecretKeyFile is where the development key is generated when
+// PFORTE_SECRET_KEY is not set.
+func (c Config) SecretKeyFile() string { return filepath.Join(c.DataDir, "secret.key") }
 
 // Load reads the configuration through getenv (os.Getenv in production,
 // a map in tests).
@@ -67,7 +79,6 @@ func Load(getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{
 		Addr:            r.str("PFORTE_ADDR", "127.0.0.1:8080"),
-		Database:        r.str("PFORTE_DATABASE", DefaultDatabase),
 		SMTPURL:         r.str("PFORTE_SMTP_URL", ""),
 		SessionIdle:     r.duration("PFORTE_SESSION_IDLE", 10*time.Minute),
 		SessionMax:      r.duration("PFORTE_SESSION_MAX", 12*time.Hour),
@@ -87,6 +98,15 @@ func Load(getenv func(string) string) (Config, error) {
 		},
 	}
 	c.BaseURL = r.baseURL("PFORTE_BASE_URL", "http://localhost:8080")
+	dir, err := filepath.Abs(r.str("PFORTE_DATA_DIR", DefaultDataDir))
+	r.check("PFORTE_DATA_DIR", err)
+	c.DataDir = dir
+	c.Database = r.str("PFORTE_DATABASE", "sqlite:"+filepath.Join(dir, "pforte.db"))
+	c.SecretKey = r.str("PFORTE_SECRET_KEY", "")
+	if c.SecretKey != "" {
+		_, err := keyring.Parse(c.SecretKey)
+		r.check("PFORTE_SECRET_KEY", err)
+	}
 	c.MetricsToken = r.str("PFORTE_METRICS_TOKEN", "")
 	for _, item := range strings.Split(getenv("PFORTE_TRUSTED_PROXIES"), ",") {
 		item = strings.TrimSpace(item)

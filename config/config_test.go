@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,8 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:8080" || c.SessionIdle != 10*time.Minute || c.SessionMax != 12*time.Hour ||
 		c.ResetTokenTTL != time.Hour || c.ConfirmTokenTTL != 72*time.Hour || !c.RateLimits || !c.DevMail() ||
-		c.SecureCookies() || c.Database != DefaultDatabase || c.Policy.MinLength != 12 {
+		c.SecureCookies() || c.Policy.MinLength != 12 || !filepath.IsAbs(c.DataDir) ||
+		c.Database != "sqlite:"+filepath.Join(c.DataDir, "pforte.db") || c.SecretKeyFile() != filepath.Join(c.DataDir, "secret.key") {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -34,6 +36,17 @@ func TestValues(t *testing.T) {
 	if !c.SecureCookies() || c.BaseURL.String() != "https://portal.hwk.example" || c.SessionIdle != 5*time.Minute ||
 		c.RateLimits || c.DevMail() || c.Argon2.Memory != 65536 || len(c.TrustedProxies) != 2 || c.TrustedProxies[0].String() != "10.0.0.1/32" {
 		t.Fatalf("values: %+v", c)
+	}
+}
+
+func TestDataDirIsAbsolute(t *testing.T) {
+	c, err := Load(env(map[string]string{"PFORTE_DATA_DIR": "rel/dir"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := filepath.Abs("rel/dir")
+	if c.DataDir != want || c.Database != "sqlite:"+filepath.Join(want, "pforte.db") {
+		t.Fatalf("data dir %q, database %q", c.DataDir, c.Database)
 	}
 }
 
@@ -57,6 +70,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"PFORTE_PIN_TTL":             "90 Tage",
 		"PFORTE_MAIL_RETRY":          "-1s",
 		"PFORTE_DATABASE":            "mysql://db",
+		"PFORTE_SECRET_KEY":          "zu-kurz",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.Contains(err.Error(), name) {

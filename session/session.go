@@ -7,6 +7,7 @@ package session
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"pforte"
@@ -39,10 +40,19 @@ const (
 	Expired
 )
 
+// Login describes how a session was signed in: who asks (client address,
+// browser) and with which methods (RFC 8176 amr values: "pwd", "otp",
+// "hwk"; none means "pwd").
+type Login struct {
+	Client    string
+	UserAgent string
+	Methods   []string
+}
+
 // Start opens a new session for an account and returns its id (for the
 // cookie). replacing, the id of the browser's previous session if any, is
 // ended: every login gets a new id (no session fixation).
-func (s *Sessions) Start(ctx context.Context, accountID int64, replacing, client string) (string, error) {
+func (s *Sessions) Start(ctx context.Context, accountID int64, replacing string, l Login) (string, error) {
 	raw, hash := pforte.NewSecret()
 	now := s.now()
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
@@ -51,8 +61,13 @@ func (s *Sessions) Start(ctx context.Context, accountID int64, replacing, client
 				return err
 			}
 		}
+		ua := l.UserAgent
+		if len(ua) > 300 {
+			ua = ua[:300]
+		}
 		return tx.CreateSession(ctx, store.StoredSession{Hash: hash, AccountID: accountID, CreatedAt: now,
-			LastSeenAt: now, ExpiresAt: now.Add(s.Max), Client: client})
+			LastSeenAt: now, ExpiresAt: now.Add(s.Max), Client: l.Client, UserAgent: strings.ToValidUTF8(ua, ""),
+			Methods: strings.Join(l.Methods, " ")})
 	})
 	return raw, err
 }

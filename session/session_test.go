@@ -17,9 +17,14 @@ func TestIdleAndAbsoluteTimeout(t *testing.T) {
 		a := &pforte.Account{Email: "s@example.de", CreatedAt: now}
 		db.Q().CreateAccount(ctx, a)
 		s := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: 30 * time.Minute, Now: func() time.Time { return now }}
-		id, err := s.Start(ctx, a.ID, "", "127.0.0.1")
+		id, err := s.Start(ctx, a.ID, "", session.Login{Client: "127.0.0.1", UserAgent: "Mozilla/5.0 Firefox/140.0", Methods: []string{"pwd", "otp"}})
 		if err != nil || len(id) < 43 {
 			t.Fatalf("start: %q %v", id, err)
+		}
+		_, st0, _, _ := s.Check(ctx, id)
+		if st0.Client != "127.0.0.1" || st0.UserAgent != "Mozilla/5.0 Firefox/140.0" || !st0.HasMethod("otp") ||
+			!st0.HasMethod("pwd") || st0.HasMethod("hwk") || len(st0.SID) != 32 || st0.SID == st0.Hash {
+			t.Fatalf("stored session: %+v", st0)
 		}
 		// Activity every 9 minutes keeps it alive (sliding) ...
 		for range 3 {
@@ -36,14 +41,14 @@ func TestIdleAndAbsoluteTimeout(t *testing.T) {
 		if _, _, st, _ := s.Check(ctx, id); st != session.None {
 			t.Fatalf("expired session still known: %v", st)
 		}
-		id2, _ := s.Start(ctx, a.ID, "", "")
+		id2, _ := s.Start(ctx, a.ID, "", session.Login{})
 		now = now.Add(10 * time.Minute)
 		if _, _, st, _ := s.Check(ctx, id2); st != session.Expired {
 			t.Fatalf("after 10 idle minutes: %v", st)
 		}
 		// A new login replaces the old session id; logout ends it.
-		id3, _ := s.Start(ctx, a.ID, "", "")
-		id4, _ := s.Start(ctx, a.ID, id3, "")
+		id3, _ := s.Start(ctx, a.ID, "", session.Login{})
+		id4, _ := s.Start(ctx, a.ID, id3, session.Login{})
 		if _, _, st, _ := s.Check(ctx, id3); st != session.None {
 			t.Fatalf("replaced session lives: %v", st)
 		}
@@ -62,7 +67,7 @@ func BenchmarkCheck(b *testing.B) {
 	a := &pforte.Account{Email: "bench@example.de", CreatedAt: time.Now()}
 	db.Q().CreateAccount(ctx, a)
 	s := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: time.Hour}
-	id, _ := s.Start(ctx, a.ID, "", "")
+	id, _ := s.Start(ctx, a.ID, "", session.Login{})
 	for b.Loop() {
 		if _, _, st, err := s.Check(ctx, id); st != session.Valid || err != nil {
 			b.Fatal(st, err)

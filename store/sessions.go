@@ -2,9 +2,20 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
+	"slices"
+	"strings"
 	"time"
 )
+
+// newSID returns a fresh public session name: 128 random bits in hex.
+func newSID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // StoredSession is a session row: the hash of its id, never the id.
 type StoredSession struct {
@@ -14,13 +25,39 @@ type StoredSession struct {
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
 	Client     string
+	// SID names the session to the outside (the OpenID sid claim, the
+	// member's session list); random, and not derived from the cookie.
+	SID string
+	// Methods are how the session was signed in, as RFC 8176 amr values
+	// separated by spaces ("pwd", "pwd otp", "hwk"); "" counts as "pwd".
+	Methods   string
+	UserAgent string
+}
+
+// AMR returns the session's sign-in methods as a list.
+func (s *StoredSession) AMR() []string {
+	if s.Methods == "" {
+		return []string{"pwd"}
+	}
+	return strings.Fields(s.Methods)
+}
+
+// HasMethod reports whether the session was signed in with method m.
+func (s *StoredSession) HasMethod(m string) bool {
+	return slices.Contains(s.AMR(), m)
 }
 
 // CreateSession stores a new session.
 func (tx *Tx) CreateSession(ctx context.Context, s StoredSession) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at, client)
-		VALUES ($1, $2, $3, $4, $5, $6)`, s.Hash, s.AccountID, s.CreatedAt.UnixMilli(), s.LastSeenAt.UnixMilli(),
-		s.ExpiresAt.UnixMilli(), s.Client)
+	if s.SID == "" {
+		s.SID = newSID()
+	}
+	if s.Methods == "" {
+		s.Methods = "pwd"
+	}
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO sessions (hash, account_id, created_at, last_seen_at, expires_at, client,
+		sid, methods, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, s.Hash, s.AccountID, s.CreatedAt.UnixMilli(),
+		s.LastSeenAt.UnixMilli(), s.ExpiresAt.UnixMilli(), s.Client, s.SID, s.Methods, s.UserAgent)
 	return err
 }
 
@@ -28,8 +65,11 @@ func (tx *Tx) CreateSession(ctx context.Context, s StoredSession) error {
 func (tx *Tx) SessionByHash(ctx context.Context, hash string) (*StoredSession, error) {
 	var s StoredSession
 	var created, seen, expires sql.NullInt64
-	err := tx.q.QueryRowContext(ctx, `SELECT hash, account_id, created_at, last_seen_at, expires_at, client
-		FROM sessions WHERE hash = $1`, hash).Scan(&s.Hash, &s.AccountID, &created, &seen, &expires, &s.Client)
+	var sid sql.NullString
+	err := tx.q.QueryRowContext(ctx, `SELECT hash, account_id, created_at, last_seen_at, expires_at, client,
+		sid, methods, user_agent FROM sessions WHERE hash = $1`, hash).Scan(&s.Hash, &s.AccountID, &created, &seen, &expires,
+		&s.Client, &sid, &s.Methods, &s.UserAgent)
+	s.SID = sid.String
 	if err != nil {
 		return nil, notFound(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"pforte"
+	"pforte/session"
 )
 
 func (s *Server) handleStart() http.Handler {
@@ -111,7 +112,7 @@ func (s *Server) handleLogin() http.Handler {
 			s.renderForm(w, r, "anmelden", err, v)
 			return
 		}
-		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), s.client(r))
+		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: []string{"pwd"}})
 		if err != nil {
 			s.renderError(w, r, err)
 			return

@@ -11,6 +11,7 @@ import (
 	"pforte/business"
 	"pforte/config"
 	"pforte/document"
+	"pforte/keyring"
 	"pforte/mail"
 	"pforte/password"
 	"pforte/session"
@@ -28,6 +29,9 @@ type app struct {
 	sessions *session.Sessions
 	limits   *throttle.Limiter
 	composer mail.Composer
+	// keys seal secrets at rest (PFORTE_SECRET_KEY, or the generated
+	// development key in the data folder).
+	keys *keyring.Keyring
 
 	// businesses serves the portal's business pages and the operator's
 	// businesses, pins and letters commands.
@@ -52,6 +56,15 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 		return nil, err
 	}
 	a := &app{cfg: cfg, db: db, log: log}
+	if cfg.SecretKey != "" {
+		a.keys, err = keyring.Parse(cfg.SecretKey)
+	} else {
+		a.keys, err = keyring.LoadOrCreate(cfg.SecretKeyFile())
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("PFORTE_SECRET_KEY: %w", err)
+	}
 	a.limits = &throttle.Limiter{DB: db, PerClient: cfg.RateLimits}
 	a.composer = mail.Composer{BaseURL: cfg.BaseURL.String(), Contact: cfg.ContactEmail, Product: "Kundenportal"}
 	// Each hash needs Argon2.Memory of RAM: at most two per core at once.

@@ -29,18 +29,26 @@ var (
 // password is right — not-confirmed or password-expired. On success it
 // records the login and upgrades an outdated hash.
 func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*pforte.Account, error) {
-	email, err := pforte.NormalizeEmail(email)
-	if err != nil {
-		// Not an address: no account can match, but answer as for one.
-		s.Hasher.Verify(ctx, pw, "")
-		return nil, invalidCredentials
-	}
-	if err := s.Limits.ClientBlocked(ctx, "login", client, throttle.ClientLoginFailures); err != nil {
+	// Every attempt is counted before it is checked (a burst gets no more
+	// checks than the limits allow), first against the client, so that a
+	// blocked client costs no hash whatever it sends.
+	if err := s.Limits.ClientAttempt(ctx, "login", client, throttle.ClientLoginFailures); err != nil {
 		s.metric("throttled")
 		return nil, err
 	}
+	email, err := pforte.NormalizeEmail(email)
+	if err != nil {
+		// Not an address: no account can match, but answer as for one,
+		// and count it as the client's failure.
+		s.Hasher.Verify(ctx, pw, "")
+		s.auditAlone(ctx, pforte.EventLoginFailed, 0, client, "not an address")
+		s.metric("invalid-credentials")
+		return nil, invalidCredentials
+	}
 	now := s.now()
-	if err := s.Limits.LoginWait(ctx, email); err != nil {
+	if err := s.Limits.LoginAttempt(ctx, email); err != nil {
+		// No password was checked: no failure of the client.
+		s.Limits.ClientGiveBack(ctx, "login", client)
 		if pforte.ErrorCode(err) == pforte.Throttled {
 			var id int64
 			if a, err := s.DB.Q().AccountByEmail(ctx, email); err == nil {
@@ -76,12 +84,7 @@ func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*
 		} else if cost := s.legacyCost(ctx); cost > 0 {
 			s.Hasher.SpendLegacy(ctx, pw, cost)
 		}
-		if err := s.Limits.LoginFailed(ctx, email); err != nil {
-			return nil, err
-		}
-		if err := s.Limits.ClientFailed(ctx, "login", client, throttle.ClientLoginFailures); err != nil {
-			return nil, err
-		}
+		// Both attempts stay counted: they were failures.
 		var id int64
 		if a != nil {
 			id = a.ID
@@ -91,6 +94,7 @@ func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*
 		return nil, invalidCredentials
 	}
 	s.Limits.LoginSucceeded(ctx, email)
+	s.Limits.ClientGiveBack(ctx, "login", client)
 	switch {
 	case a.PasswordExpired():
 		s.auditAlone(ctx, pforte.EventLoginFailed, a.ID, client, "password-expired")

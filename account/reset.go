@@ -112,7 +112,8 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 	if err != nil {
 		return err
 	}
-	if err := s.Limits.LoginWait(ctx, a.Email); err != nil {
+	// Counted before the check, as at the login: it proves the password too.
+	if err := s.Limits.LoginAttempt(ctx, a.Email); err != nil {
 		return err
 	}
 	ok, _, err := s.Hasher.Verify(ctx, current, a.PasswordHash)
@@ -120,10 +121,10 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 		return err
 	}
 	if !ok {
-		s.Limits.LoginFailed(ctx, a.Email)
 		s.auditAlone(ctx, pforte.EventLoginFailed, a.ID, client, "password change: wrong current password")
 		return &pforte.Error{Code: pforte.InvalidCredentials, Message: "Das aktuelle Passwort ist falsch."}
 	}
+	s.Limits.LoginSucceeded(ctx, a.Email)
 	if err := s.checkNew(ctx, pw, repeat, hasRepeat, a.Email, a.PasswordHash, a.PreviousHash); err != nil {
 		return err
 	}

@@ -230,7 +230,6 @@ func pinLocked(d time.Duration) *pforte.Error {
 }
 
 func failKey(number string) string { return "pin-fail:" + number }
-func lockKey(number string) string { return "pin-lock:" + number }
 
 // Link links the account to the business with the PIN from its letter and
 // uses the PIN up. Linking an account that is linked already uses the PIN
@@ -249,67 +248,58 @@ func (s *Service) Link(ctx context.Context, a *pforte.Account, number, pin, clie
 	if err := s.Limits.Client(ctx, "pin-link", client, ClientPINAttempts); err != nil {
 		return nil, err
 	}
+	// The attempt takes its place in the business's count before the PIN
+	// is checked, so that a burst of wrong PINs gets no more checks than
+	// MaxPINFailures; a right PIN clears the count.
 	now := s.now()
-	lock, err := s.DB.Q().Peek(ctx, lockKey(n), now, PINLockout)
+	c, ok, err := s.DB.Q().Take(ctx, failKey(n), now, pinRule)
 	if err != nil {
 		return nil, err
 	}
-	if lock.Count > 0 {
-		return nil, pinLocked(lock.WindowStart.Add(PINLockout).Sub(now))
-	}
-	p, ok := NormalizePIN(pin)
 	if !ok {
-		return nil, s.failed(ctx, a, n, client, now)
+		return nil, pinLocked(c.LastAt.Add(PINLockout).Sub(now))
 	}
 	var b *pforte.Business
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		if b, err = tx.BusinessByNumber(ctx, n); err != nil {
-			return err
-		}
-		if err := tx.UsePIN(ctx, n, hashPIN(n, p), now); err != nil {
-			return err
-		}
-		if _, err := tx.Link(ctx, a.ID, n, now); err != nil {
-			return err
-		}
-		if err := tx.ResetCounter(ctx, failKey(n)); err != nil {
-			return err
-		}
-		return audit(ctx, tx, now, pforte.EventBusinessLinked, a.ID, client, "business="+n)
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.failed(ctx, a, n, client, now)
+	p, ok := NormalizePIN(pin)
+	if ok {
+		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			if b, err = tx.BusinessByNumber(ctx, n); err != nil {
+				return err
+			}
+			if err := tx.UsePIN(ctx, n, hashPIN(n, p), now); err != nil {
+				return err
+			}
+			if _, err := tx.Link(ctx, a.ID, n, now); err != nil {
+				return err
+			}
+			if err := tx.ResetCounter(ctx, failKey(n)); err != nil {
+				return err
+			}
+			return audit(ctx, tx, now, pforte.EventBusinessLinked, a.ID, client, "business="+n)
+		})
+	}
+	if !ok || errors.Is(err, store.ErrNotFound) {
+		return nil, s.failed(ctx, a, n, client, c.Count, now)
 	}
 	return b, err
 }
 
-// failed counts a wrong PIN for the business number and answers
-// pin-invalid; the failure that uses up the last try locks the business,
-// so the next attempt — even with the right PIN — answers pin-locked.
-func (s *Service) failed(ctx context.Context, a *pforte.Account, number, client string, now time.Time) error {
-	q := s.DB.Q()
-	c, err := q.Hit(ctx, failKey(number), now, PINLockout)
-	if err != nil {
-		return err
+// pinRule counts the attempts at a business's PIN: MaxPINFailures within
+// PINLockout, then none until PINLockout after the last of them.
+var pinRule = store.Rule{Window: PINLockout, Free: MaxPINFailures, Waits: []time.Duration{PINLockout}}
+
+// failed records the wrong PIN that was attempt number count for the
+// business and answers pin-invalid; the failure that uses up the last try
+// locks the business, so the next attempt — even with the right PIN —
+// answers pin-locked.
+func (s *Service) failed(ctx context.Context, a *pforte.Account, number, client string, count int, now time.Time) error {
+	ev := pforte.EventPINFailed
+	if count >= MaxPINFailures {
+		ev = pforte.EventPINLocked
 	}
-	detail := fmt.Sprintf("business=%s failures=%d", number, c.Count)
-	if c.Count < MaxPINFailures {
-		if err := q.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventPINFailed, AccountID: a.ID, Client: client, Detail: detail}); err != nil {
-			return err
-		}
-		return pinInvalid
-	}
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Hit(ctx, lockKey(number), now, PINLockout); err != nil {
-			return err
-		}
-		if err := tx.ResetCounter(ctx, failKey(number)); err != nil {
-			return err
-		}
-		return audit(ctx, tx, now, pforte.EventPINLocked, a.ID, client, detail)
-	})
-	if err != nil {
+	detail := fmt.Sprintf("business=%s failures=%d", number, count)
+	if err := s.DB.Q().Audit(ctx, pforte.AuditEntry{At: now, Event: ev, AccountID: a.ID, Client: client, Detail: detail}); err != nil {
 		return err
 	}
 	return pinInvalid

@@ -262,6 +262,43 @@ func TestLockout(t *testing.T) {
 	})
 }
 
+// A burst of wrong PINs sent at once gets no more checks than the rule
+// allows: each attempt is counted before its PIN is checked.
+func TestLockoutHoldsAgainstABurst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		pin := f.issue(t, "4712")
+		codes := make([]pforte.Code, 12)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range codes {
+			wg.Go(func() {
+				<-start
+				_, err := f.svc.Link(ctx, f.member, "4712", "23456789ABCD", "c")
+				codes[i] = code(err)
+			})
+		}
+		close(start)
+		wg.Wait()
+		checked := 0
+		for _, c := range codes {
+			switch c {
+			case pforte.PINInvalid:
+				checked++
+			case pforte.PINLocked:
+			default:
+				t.Fatalf("answer %q", c)
+			}
+		}
+		if checked != MaxPINFailures {
+			t.Fatalf("a burst of 12 wrong PINs: %d checked, want %d: %v", checked, MaxPINFailures, codes)
+		}
+		if _, err := f.svc.Link(ctx, f.member, "4712", pin, "c"); code(err) != pforte.PINLocked {
+			t.Fatalf("right PIN after the burst: %v", err)
+		}
+	})
+}
+
 func TestAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, url string) {
 		f, ctx := setup(t, url), context.Background()

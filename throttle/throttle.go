@@ -6,6 +6,7 @@ package throttle
 import (
 	"context"
 	"math"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -101,39 +102,89 @@ func (l *Limiter) Client(ctx context.Context, action, client string, lim Limit) 
 	if !l.PerClient || client == "" {
 		return nil
 	}
-	return l.Allow(ctx, "client:"+action+":"+client, lim)
+	return l.Allow(ctx, clientKey(action, client), lim)
+}
+
+// clientKey is the counter of client for action. A client is its address,
+// except that an IPv4 address written as IPv6 (::ffff:a.b.c.d) is that
+// IPv4 address, and an IPv6 address counts as its /64: one line, one home
+// or office gets a whole /64 and can pick any address in it.
+func clientKey(action, client string) string {
+	if ip, err := netip.ParseAddr(client); err == nil {
+		ip = ip.Unmap().WithZone("")
+		if ip.Is6() {
+			client = netip.PrefixFrom(ip, 64).Masked().String()
+		} else {
+			client = ip.String()
+		}
+	}
+	return "client:" + action + ":" + client
 }
 
 func loginKey(email string) string { return "login:" + email }
 
-// ClientBlocked tells, without counting, whether client has used up lim
-// for action (per-client limits that count only failures).
-func (l *Limiter) ClientBlocked(ctx context.Context, action, client string, lim Limit) error {
-	if !l.PerClient || client == "" {
-		return nil
-	}
+// take counts one attempt for key under r and answers Throttled, with
+// the time to wait, if r refuses it.
+func (l *Limiter) take(ctx context.Context, key string, r store.Rule) error {
 	now := l.now()
-	c, err := l.DB.Q().Peek(ctx, "client:"+action+":"+client, now, lim.Window)
-	if err != nil {
+	c, ok, err := l.DB.Q().Take(ctx, key, now, r)
+	if err != nil || ok {
 		return err
 	}
-	if c.Count >= lim.Max {
-		return Throttled(c.WindowStart.Add(lim.Window).Sub(now))
+	until := c.WindowStart.Add(r.Window)
+	if len(r.Waits) > 0 {
+		until = c.LastAt.Add(r.Waits[min(max(c.Count-r.Free, 0), len(r.Waits)-1)])
 	}
-	return nil
+	return Throttled(until.Sub(now))
 }
 
-// ClientFailed counts one failure of client for action.
-func (l *Limiter) ClientFailed(ctx context.Context, action, client string, lim Limit) error {
+// ClientAttempt counts an attempt of client for action (a limit that
+// counts only failures) before it is checked, and answers Throttled once
+// client has used up lim. An attempt that turns out not to be a failure
+// is given back with ClientGiveBack. Counting first means a burst of
+// concurrent attempts gets no more checks than lim allows.
+func (l *Limiter) ClientAttempt(ctx context.Context, action, client string, lim Limit) error {
 	if !l.PerClient || client == "" {
 		return nil
 	}
-	_, err := l.DB.Q().Hit(ctx, "client:"+action+":"+client, l.now(), lim.Window)
-	return err
+	return l.take(ctx, clientKey(action, client), store.Rule{Window: lim.Window, Free: lim.Max})
+}
+
+// ClientGiveBack returns an attempt counted by ClientAttempt that was no
+// failure.
+func (l *Limiter) ClientGiveBack(ctx context.Context, action, client string) error {
+	if !l.PerClient || client == "" {
+		return nil
+	}
+	return l.DB.Q().GiveBack(ctx, clientKey(action, client))
+}
+
+// loginRule is the per-account back-off as a store rule.
+var loginRule = func() store.Rule {
+	r := store.Rule{Window: FailureWindow, Free: FreeFailures}
+	for w := FirstWait; ; w *= 2 {
+		r.Waits = append(r.Waits, min(w, MaxWait))
+		if w >= MaxWait {
+			return r
+		}
+	}
+}()
+
+// LoginAttempt counts an attempt to prove the password of the account
+// behind email (known or not: no difference is visible) before the
+// password is checked, and answers Throttled if the account must wait
+// first. The count is the number of attempts since the last success:
+// call LoginSucceeded after the right password. Counting before checking
+// means that a burst of concurrent attempts gets no more password checks
+// than FreeFailures and the waits allow.
+func (l *Limiter) LoginAttempt(ctx context.Context, email string) error {
+	return l.take(ctx, loginKey(email), loginRule)
 }
 
 // LoginWait returns a Throttled error if the account behind email (known
-// or not: no difference is visible) must wait before the next login.
+// or not: no difference is visible) must wait before the next login. It
+// only reads: a check guarded by it and LoginFailed can be raced by
+// concurrent attempts, so checks of a secret use LoginAttempt.
 func (l *Limiter) LoginWait(ctx context.Context, email string) error {
 	now := l.now()
 	c, err := l.DB.Q().Peek(ctx, loginKey(email), now, FailureWindow)
@@ -143,15 +194,15 @@ func (l *Limiter) LoginWait(ctx context.Context, email string) error {
 	if c.Count < FreeFailures {
 		return nil
 	}
-	wait := FirstWait << min(c.Count-FreeFailures, 10)
-	wait = min(wait, MaxWait)
+	wait := loginRule.Waits[min(c.Count-FreeFailures, len(loginRule.Waits)-1)]
 	if until := c.LastAt.Add(wait); until.After(now) {
 		return Throttled(until.Sub(now))
 	}
 	return nil
 }
 
-// LoginFailed counts a failed login for email.
+// LoginFailed counts a failed login for email (for callers that checked
+// LoginWait; LoginAttempt counts by itself).
 func (l *Limiter) LoginFailed(ctx context.Context, email string) error {
 	_, err := l.DB.Q().Hit(ctx, loginKey(email), l.now(), FailureWindow)
 	return err

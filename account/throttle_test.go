@@ -1,0 +1,133 @@
+package account_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"pforte"
+	"pforte/store"
+	"pforte/store/storetest"
+	"pforte/throttle"
+)
+
+// parallel runs n calls of fn at once and returns their error codes.
+func parallel(n int, fn func(i int) error) []pforte.Code {
+	codes := make([]pforte.Code, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			codes[i] = pforte.ErrorCode(fn(i))
+		})
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+func count(codes []pforte.Code, c pforte.Code) int {
+	n := 0
+	for _, x := range codes {
+		if x == c {
+			n++
+		}
+	}
+	return n
+}
+
+// events counts the audit entries ev of the account (0: of none).
+func events(t *testing.T, db *store.DB, accountID int64, ev pforte.Event) int {
+	t.Helper()
+	log, err := db.Q().AuditLog(context.Background(), store.AuditFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range log {
+		if e.Event == ev && e.AccountID == accountID {
+			n++
+		}
+	}
+	return n
+}
+
+// A burst of wrong passwords sent at once gets no more password checks
+// than the rule allows, and the right one after them must wait.
+func TestLoginBurstGetsNoMoreChecksThanTheRule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		s.Register(ctx, "ziel@example.de", "Zebra-Mond7!Wolke", "", false, "c")
+		confirm(t, s, "ziel@example.de")
+		a, _ := s.DB.Q().AccountByEmail(ctx, "ziel@example.de")
+		codes := parallel(20, func(i int) error {
+			_, err := s.Login(ctx, "ziel@example.de", "Falsch-Passwort-1!", "c")
+			return err
+		})
+		if n := count(codes, pforte.InvalidCredentials); n != throttle.FreeFailures || count(codes, pforte.Throttled) != 20-n {
+			t.Fatalf("20 logins at once: %d checked, answers %v", n, codes)
+		}
+		if n := events(t, s.DB, a.ID, pforte.EventLoginFailed); n != throttle.FreeFailures {
+			t.Fatalf("%d wrong passwords were checked, the rule allows %d", n, throttle.FreeFailures)
+		}
+		if _, err := s.Login(ctx, "ziel@example.de", "Zebra-Mond7!Wolke", "c"); pforte.ErrorCode(err) != pforte.Throttled {
+			t.Fatalf("the right password after the burst: %v", err)
+		}
+	})
+}
+
+// Per client, too: a burst from one address gets no more checks than its
+// limit, and a blocked client costs no hash, whatever address it sends.
+func TestClientLimitCountsBeforeTheCheck(t *testing.T) {
+	old := throttle.ClientLoginFailures
+	throttle.ClientLoginFailures = throttle.Limit{Max: 6, Window: time.Hour}
+	t.Cleanup(func() { throttle.ClientLoginFailures = old })
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		s.Limits.PerClient = true
+		// Each attempt against another account: only the client limit holds.
+		codes := parallel(20, func(i int) error {
+			_, err := s.Login(ctx, "konto"+string(rune('a'+i))+"@example.de", "Falsch-Passwort-1!", "10.0.0.9")
+			return err
+		})
+		if n := count(codes, pforte.InvalidCredentials); n != 6 {
+			t.Fatalf("a burst of 20 from one client: %d checked, want 6: %v", n, codes)
+		}
+		if n := events(t, s.DB, 0, pforte.EventLoginFailed); n != 6 {
+			t.Fatalf("%d failed logins audited, want 6", n)
+		}
+		// Blocked: a malformed address is refused before any hash.
+		if _, err := s.Login(ctx, "kein-at", "x", "10.0.0.9"); pforte.ErrorCode(err) != pforte.Throttled {
+			t.Fatalf("malformed address from a blocked client: %v", err)
+		}
+	})
+}
+
+// A malformed address is a failure of the client like any other.
+func TestMalformedAddressCountsAgainstTheClient(t *testing.T) {
+	old := throttle.ClientLoginFailures
+	throttle.ClientLoginFailures = throttle.Limit{Max: 3, Window: time.Hour}
+	t.Cleanup(func() { throttle.ClientLoginFailures = old })
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		s.Limits.PerClient = true
+		s.Register(ctx, "echt@example.de", "Zebra-Mond7!Wolke", "", false, "c")
+		confirm(t, s, "echt@example.de")
+		for i := range 3 {
+			if _, err := s.Login(ctx, "kein-at", "x", "10.0.0.8"); pforte.ErrorCode(err) != pforte.InvalidCredentials {
+				t.Fatalf("malformed %d: %v", i, err)
+			}
+		}
+		if _, err := s.Login(ctx, "echt@example.de", "Zebra-Mond7!Wolke", "10.0.0.8"); pforte.ErrorCode(err) != pforte.Throttled {
+			t.Fatalf("after 3 malformed addresses the client is not blocked: %v", err)
+		}
+		// Right passwords are given back: they never block a client.
+		for i := range 5 {
+			if _, err := s.Login(ctx, "echt@example.de", "Zebra-Mond7!Wolke", "10.0.0.7"); err != nil {
+				t.Fatalf("login %d: %v", i, err)
+			}
+		}
+	})
+}

@@ -157,7 +157,28 @@ func (s *Service) Register(ctx context.Context, email, pw, repeat string, hasRep
 				return audit(ctx, tx, now, pforte.EventThrottled, existing.ID, client, "register mail")
 			}
 			if !existing.Confirmed() {
-				// Not yet confirmed: a new link serves them best.
+				// Not yet confirmed: whoever confirms the new link gets the
+				// password of this registration, and only this one. The
+				// older links, which were sent for another password, die.
+				// (Links first, then the account: the order Confirm locks
+				// them in, so the two never wait for each other.)
+				if err := tx.VoidTokens(ctx, existing.ID, pforte.ConfirmToken, now); err != nil {
+					return err
+				}
+				err := tx.ReplaceUnconfirmedPassword(ctx, existing.ID, hash, now)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				if errors.Is(err, store.ErrNotFound) {
+					// Confirmed meanwhile, or an imported or expired password
+					// that only a reset replaces: its owner confirms with the
+					// link, keeping that password.
+					if existing, err = tx.AccountByID(ctx, existing.ID); err != nil {
+						return err
+					}
+				}
+			}
+			if !existing.Confirmed() {
 				if err := s.queueConfirmation(ctx, tx, existing, now); err != nil {
 					return err
 				}

@@ -175,3 +175,105 @@ func BenchmarkLogin(b *testing.B) {
 		})
 	}
 }
+
+// tokens lists the tokens of the links to path mailed to addr, oldest first.
+func tokens(t testing.TB, s *account.Service, addr, path string) []string {
+	t.Helper()
+	mails, err := store.Outbox{DB: s.DB, Keep: true}.RecentMails(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range slices.Backward(mails) {
+		if m.To != addr {
+			continue
+		}
+		for _, l := range mail.Links(m.Text) {
+			if tok, ok := cutPrefix(l, "http://portal.test"+path+"?token="); ok {
+				out = append(out, tok)
+			}
+		}
+	}
+	return out
+}
+
+// Someone who registers an address first must not get into the account
+// once its owner registers too and confirms: the confirmed account has
+// the password of the registration whose link was used.
+func TestRegistrationOfAnUnconfirmedAddressCannotBeTakenOver(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		const victim, attackerPW, victimPW = "opfer@example.de", "Angreifer#Pass1", "Zebra-Mond7!Wolke"
+		if err := s.Register(ctx, victim, attackerPW, "", false, "6.6.6.6"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Register(ctx, victim, victimPW, "", false, "10.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		links := tokens(t, s, victim, account.ConfirmPath)
+		if len(links) != 2 {
+			t.Fatalf("%d confirmation links, want 2", len(links))
+		}
+		// Before anyone confirms, the newest registration's password is
+		// the one that is told "not confirmed".
+		if _, err := s.Login(ctx, victim, victimPW, "c"); pforte.ErrorCode(err) != pforte.NotConfirmed {
+			t.Fatalf("victim's password before confirming: %v", err)
+		}
+		if _, err := s.Confirm(ctx, links[1], "10.0.0.1"); err != nil {
+			t.Fatalf("victim confirms own link: %v", err)
+		}
+		if _, err := s.Login(ctx, victim, attackerPW, "6.6.6.6"); pforte.ErrorCode(err) != pforte.InvalidCredentials {
+			t.Fatalf("attacker's password after the victim confirmed: %v", err)
+		}
+		if _, err := s.Login(ctx, victim, victimPW, "10.0.0.1"); err != nil {
+			t.Fatalf("victim's password: %v", err)
+		}
+		if _, err := s.Confirm(ctx, links[0], "6.6.6.6"); pforte.ErrorCode(err) != pforte.TokenInvalid {
+			t.Fatalf("attacker's link: %v", err)
+		}
+		// Registering the confirmed address again changes nothing.
+		if err := s.Register(ctx, victim, attackerPW, "", false, "6.6.6.6"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Login(ctx, victim, attackerPW, "6.6.6.6"); pforte.ErrorCode(err) != pforte.InvalidCredentials {
+			t.Fatalf("password of a registration after the confirmation: %v", err)
+		}
+		if _, err := s.Login(ctx, victim, victimPW, "10.0.0.1"); err != nil {
+			t.Fatalf("victim's password after a later registration: %v", err)
+		}
+	})
+}
+
+// Only the newest reset link works, and none once the password changed.
+func TestResetLinksDieWithANewerLinkAndAPasswordChange(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		const addr = "rita@example.de"
+		s.Register(ctx, addr, "Zebra-Mond7!Wolke", "", false, "c")
+		confirm(t, s, addr)
+		a, _ := s.DB.Q().AccountByEmail(ctx, addr)
+		for range 2 {
+			if err := s.RequestReset(ctx, addr, "c"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		links := tokens(t, s, addr, account.ResetPath)
+		if len(links) != 2 {
+			t.Fatalf("%d reset links", len(links))
+		}
+		if _, err := s.Reset(ctx, links[0], "Tinten#Fisch42Blau", "", false, "c"); pforte.ErrorCode(err) != pforte.TokenInvalid {
+			t.Fatalf("older reset link after a newer one: %v", err)
+		}
+		// A password change voids the open link: it must not undo the
+		// change (nor end the session that made it).
+		if err := s.ChangePassword(ctx, a.ID, "", "Zebra-Mond7!Wolke", "Tinten#Fisch42Blau", "", false, "c"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Reset(ctx, links[1], "Noch-Ein-Neues-9x", "", false, "c"); pforte.ErrorCode(err) != pforte.TokenInvalid {
+			t.Fatalf("reset link after a password change: %v", err)
+		}
+		if _, err := s.Login(ctx, addr, "Tinten#Fisch42Blau", "c"); err != nil {
+			t.Fatalf("the changed password: %v", err)
+		}
+	})
+}

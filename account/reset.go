@@ -36,6 +36,10 @@ func (s *Service) RequestReset(ctx context.Context, email string, client Client)
 	now := s.now()
 	raw, hash := pforte.NewSecret()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		// A newer link voids the older ones: only the last mail counts.
+		if err := tx.VoidTokens(ctx, a.ID, pforte.ResetToken, now); err != nil {
+			return err
+		}
 		if err := tx.InsertToken(ctx, store.Token{Hash: hash, Kind: pforte.ResetToken, AccountID: a.ID,
 			CreatedAt: now, ExpiresAt: now.Add(s.ResetTTL)}); err != nil {
 			return err
@@ -52,7 +56,7 @@ func (s *Service) RequestReset(ctx context.Context, email string, client Client)
 }
 
 // Reset sets a new password through a reset link: the link is used up,
-// every other reset link and every session of the account end, the
+// every other reset link (store.SetPassword) and every session of the account end, the
 // address counts as confirmed (the link proved it), and a notice goes out.
 func (s *Service) Reset(ctx context.Context, raw, pw, repeat string, hasRepeat bool, client Client) (*pforte.Account, error) {
 	a, err := s.PeekToken(ctx, pforte.ResetToken, raw)
@@ -83,9 +87,6 @@ func (s *Service) Reset(ctx context.Context, raw, pw, repeat string, hasRepeat b
 			return err
 		}
 		if err := tx.ConfirmAccount(ctx, a.ID, now); err != nil {
-			return err
-		}
-		if err := tx.VoidTokens(ctx, a.ID, pforte.ResetToken, now); err != nil {
 			return err
 		}
 		if _, err := tx.DeleteSessionsOf(ctx, a.ID, ""); err != nil {

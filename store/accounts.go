@@ -58,10 +58,26 @@ func (tx *Tx) AccountByID(ctx context.Context, id int64) (*pforte.Account, error
 }
 
 // SetPassword stores a new password hash, keeps the replaced one as the
-// previous hash (to refuse its re-use) and clears any expiry.
+// previous hash (to refuse its re-use) and clears any expiry. It voids
+// the account's open reset links, whichever way the password is set: a
+// link asked for before must not undo the new password.
 func (tx *Tx) SetPassword(ctx context.Context, id int64, hash, previous string, at time.Time) error {
-	return one(tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1, previous_hash = $2,
-		password_set_at = $3, password_expired_at = NULL WHERE id = $4`, hash, previous, at.UnixMilli(), id))
+	if err := one(tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1, previous_hash = $2,
+		password_set_at = $3, password_expired_at = NULL WHERE id = $4`, hash, previous, at.UnixMilli(), id)); err != nil {
+		return err
+	}
+	return tx.VoidTokens(ctx, id, pforte.ResetToken, at)
+}
+
+// ReplaceUnconfirmedPassword gives an account that is not yet confirmed
+// the password of a newer registration of its address. Only a password
+// of its own registration is replaced (not an imported or expired one),
+// and only while the account is unconfirmed: ErrNotFound otherwise, for
+// example when the address was confirmed meanwhile.
+func (tx *Tx) ReplaceUnconfirmedPassword(ctx context.Context, id int64, hash string, at time.Time) error {
+	return one(tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1, password_set_at = $2
+		WHERE id = $3 AND confirmed_at IS NULL AND password_expired_at IS NULL AND password_hash <> ''`,
+		hash, at.UnixMilli(), id))
 }
 
 // RehashPassword replaces the hash of the same password (new parameters),

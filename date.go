@@ -30,5 +30,5 @@ func ParseDate(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%q ist kein Datum (erwartet JJJJ-MM-TT oder RFC 3339, z. B. 2019-01-01 oder 2019-01-01T08:00:00+01:00)", s)
+	return time.Time{}, fmt.Errorf("%s ist kein Datum (erwartet JJJJ-MM-TT oder RFC 3339, z. B. 2019-01-01 oder 2019-01-01T08:00:00+01:00)", Quote(s))
 }

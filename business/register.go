@@ -128,7 +128,7 @@ func checkHeader(h []string) error {
 	if strings.Join(got, ",") == strings.Join(RegisterHeader, ",") {
 		return nil
 	}
-	msg := fmt.Sprintf("die Kopfzeile muss %s lauten, gefunden: %s", strings.Join(RegisterHeader, ","), strings.Join(h, ","))
+	msg := fmt.Sprintf("die Kopfzeile muss %s lauten, gefunden: %s", strings.Join(RegisterHeader, ","), pforte.Quote(strings.Join(h, ",")))
 	if len(h) == 1 && strings.Contains(h[0], ";") {
 		msg += " (Trennzeichen ist das Komma, nicht das Semikolon)"
 	}
@@ -154,8 +154,8 @@ func parseRow(rec []string) (pforte.Business, string) {
 	}
 	number, ok := pforte.NormalizeBusinessNumber(rec[0])
 	if !ok {
-		return pforte.Business{}, fmt.Sprintf("Betriebsnummer %q ist ungültig: 1 bis %d Zeichen aus A–Z, 0–9 und Bindestrich",
-			rec[0], pforte.MaxBusinessNumber)
+		return pforte.Business{}, fmt.Sprintf("Betriebsnummer %s ist ungültig: 1 bis %d Zeichen aus A–Z, 0–9 und Bindestrich",
+			pforte.Quote(rec[0]), pforte.MaxBusinessNumber)
 	}
 	b := pforte.Business{Number: number, Name: rec[1], Street: rec[2], Postcode: rec[3], City: rec[4]}
 	for _, f := range []struct {
@@ -179,7 +179,7 @@ func parseRow(rec []string) (pforte.Business, string) {
 	if strings.IndexFunc(b.Postcode, func(r rune) bool {
 		return !(r == ' ' || r == '-' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z')
 	}) >= 0 {
-		return b, fmt.Sprintf("Postleitzahl %q enthält andere Zeichen als Ziffern und Buchstaben", b.Postcode)
+		return b, fmt.Sprintf("Postleitzahl %s enthält andere Zeichen als Ziffern und Buchstaben", pforte.Quote(b.Postcode))
 	}
 	return b, ""
 }

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Params are the argon2id cost parameters. The defaults follow OWASP's
@@ -90,8 +91,8 @@ type Hasher struct {
 	slots  chan struct{}
 	dummy  string
 
-	legacyMu    sync.Mutex
-	legacyDummy map[int][]byte // bcrypt hashes of a dummy password, by cost
+	legacyMu      sync.Mutex
+	legacyDummies map[int][]byte // bcrypt hashes of a dummy password, by cost
 }
 
 // NewHasher returns a Hasher that runs at most concurrent hashes at once.
@@ -124,6 +125,9 @@ func (h *Hasher) hash(pw string, salt []byte) string {
 }
 
 // Hash returns the argon2id PHC string of pw with a fresh 16-byte salt.
+// It hashes the NFC form of pw, so that the same text typed on another
+// system (composed "ä" or "a" with a combining diaeresis) is the same
+// password; the policy counts its length after NFC, too.
 func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
@@ -131,33 +135,61 @@ func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 	defer h.release()
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	return h.hash(pw, salt), nil
+	return h.hash(norm.NFC.String(pw), salt), nil
 }
 
 // Verify reports whether pw matches encoded (argon2id, or a legacy bcrypt
 // hash), and whether encoded should be replaced by a hash with the current
 // parameters. An empty or unreadable hash never matches but costs the
 // same time as a real check, so callers need no special case for unknown
-// accounts: pass "".
+// accounts: pass "". pw is checked in its NFC form and, if that differs,
+// as typed: hashes made before Pforte hashed the NFC form, and the old
+// portal's, hold the text as it was typed; such a match asks for a rehash.
 func (h *Hasher) Verify(ctx context.Context, pw, encoded string) (ok, rehash bool, err error) {
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
 	defer h.release()
+	nfc := norm.NFC.String(pw)
+	ok, rehash = h.check(nfc, encoded)
+	if !ok && nfc != pw {
+		if ok, _ = h.check(pw, encoded); ok {
+			rehash = true
+		}
+	}
+	return ok, rehash, nil
+}
+
+// check does one comparison of pw with encoded, always at the cost of
+// one check: a bcrypt hash costlier than MaxLegacyCost, or an unreadable
+// hash, is compared with a dummy of bounded cost and never matches.
+func (h *Hasher) check(pw, encoded string) (ok, rehash bool) {
 	if IsLegacy(encoded) {
-		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw)) == nil, true, nil
+		if c := LegacyCost(encoded); c < bcrypt.MinCost || c > MaxLegacyCost {
+			bcrypt.CompareHashAndPassword(h.legacyDummy(MaxLegacyCost), []byte(pw))
+			return false, false
+		}
+		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw)) == nil, true
 	}
 	p, salt, key, perr := decode(encoded)
 	if perr != nil {
 		// Same work as a real check: no timing difference for unknown accounts.
-		p2, salt2, key2, _ := decode(h.dummy)
-		argon2.IDKey([]byte(pw), salt2, p2.Time, p2.Memory, p2.Threads, uint32(len(key2)))
-		return false, false, nil
+		p, salt, key, _ = decode(h.dummy)
+		argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+		return false, false
 	}
 	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
 	ok = subtle.ConstantTimeCompare(got, key) == 1
-	return ok, ok && p != h.Params, nil
+	return ok, ok && p != h.Params
 }
+
+// MaxLegacyCost is the highest bcrypt cost Pforte checks a legacy hash
+// at: cost 12 takes about 0.3 s here, each step doubles it. Since every
+// failed login pays for a legacy check of the highest cost in use (see
+// SpendLegacy), one costlier hash would slow down every failed login:
+// the import refuses such hashes, and any that got in before are never
+// checked (they cannot refuse their password's re-use).
+const MaxLegacyCost = 12
 
 // IsLegacy reports whether encoded is a bcrypt hash (from an import).
 func IsLegacy(encoded string) bool {
@@ -213,22 +245,28 @@ func LegacyCost(encoded string) int {
 // while imported legacy hashes exist, so that its time does not tell an
 // imported account from any other.
 func (h *Hasher) SpendLegacy(ctx context.Context, pw string, cost int) {
-	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+	if cost < bcrypt.MinCost {
 		return
 	}
-	h.legacyMu.Lock()
-	dummy, ok := h.legacyDummy[cost]
-	if !ok {
-		dummy, _ = bcrypt.GenerateFromPassword([]byte("pforte-dummy-password"), cost)
-		if h.legacyDummy == nil {
-			h.legacyDummy = map[int][]byte{}
-		}
-		h.legacyDummy[cost] = dummy
-	}
-	h.legacyMu.Unlock()
+	dummy := h.legacyDummy(min(cost, MaxLegacyCost))
 	if err := h.acquire(ctx); err != nil {
 		return
 	}
 	defer h.release()
 	bcrypt.CompareHashAndPassword(dummy, []byte(pw))
+}
+
+// legacyDummy is a bcrypt hash of a dummy password at cost, made once.
+func (h *Hasher) legacyDummy(cost int) []byte {
+	h.legacyMu.Lock()
+	defer h.legacyMu.Unlock()
+	dummy, ok := h.legacyDummies[cost]
+	if !ok {
+		dummy, _ = bcrypt.GenerateFromPassword([]byte("pforte-dummy-password"), cost)
+		if h.legacyDummies == nil {
+			h.legacyDummies = map[int][]byte{}
+		}
+		h.legacyDummies[cost] = dummy
+	}
+	return dummy
 }

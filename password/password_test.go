@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -98,5 +99,49 @@ func TestLegacyCost(t *testing.T) {
 		if got := LegacyCost(in); got != want {
 			t.Errorf("LegacyCost(%.10q) = %d, want %d", in, got, want)
 		}
+	}
+}
+
+// The same text composed (NFC) or decomposed (NFD, as some systems type
+// it) is the same password; hashes of the decomposed form made before
+// keep working and ask to be upgraded.
+func TestPasswordsAreHashedInNFC(t *testing.T) {
+	ctx := context.Background()
+	h := NewHasher(fast, 2)
+	nfc, nfd := "Grün-Äpfel 2026!", "Gru\u0308n-A\u0308pfel 2026!"
+	for _, c := range []struct{ set, typed string }{{nfd, nfc}, {nfc, nfd}, {nfd, nfd}} {
+		enc, _ := h.Hash(ctx, c.set)
+		if ok, rehash, err := h.Verify(ctx, c.typed, enc); !ok || rehash || err != nil {
+			t.Errorf("set %+q, typed %+q: ok=%v rehash=%v %v", c.set, c.typed, ok, rehash, err)
+		}
+	}
+	old := h.hash(nfd, make([]byte, 16)) // as Pforte hashed before: as typed
+	if ok, rehash, _ := h.Verify(ctx, nfd, old); !ok || !rehash {
+		t.Errorf("old hash of the decomposed form: ok=%v rehash=%v, want both", ok, rehash)
+	}
+	if ok, _, _ := h.Verify(ctx, "Grun-Apfel 2026!", old); ok {
+		t.Error("a different password matched")
+	}
+}
+
+// A legacy hash of high cost never costs more than one check at
+// MaxLegacyCost, neither when checked nor as the dummy of a failed login.
+func TestCostlyLegacyHashesAreBounded(t *testing.T) {
+	b, _ := bcrypt.GenerateFromPassword([]byte("Sommer2018"), bcrypt.MinCost)
+	costly := string(b[:4]) + "20" + string(b[6:]) // 2^20 rounds: over a minute
+	h := NewHasher(fast, 1)
+	done := make(chan bool)
+	go func() {
+		ok, _, _ := h.Verify(context.Background(), "Sommer2018", costly)
+		h.SpendLegacy(context.Background(), "Sommer2018", 20)
+		done <- ok
+	}()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Error("a hash above MaxLegacyCost was checked")
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("a bcrypt hash of cost 20 was checked at its cost")
 	}
 }

@@ -60,7 +60,7 @@ var ErrEmpty = errors.New("die Datei ist leer: erwartet eine Kopfzeile " + strin
 // Read reads and checks a whole file. It returns all rows, or pforte.LineErrors
 // listing every bad line (or ErrEmpty, or a read error); never a part.
 func Read(r io.Reader) ([]Row, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&bounded{r: r, line: 1})
 	cr.FieldsPerRecord = -1 // counted below, to report each line
 	cr.ReuseRecord = true
 	var (
@@ -137,7 +137,7 @@ func checkHeader(rec []string) error {
 	if len(got) > 0 && strings.Contains(got[0], "@") {
 		return fmt.Errorf("Kopfzeile fehlt: die erste Zeile muss %s lauten", want)
 	}
-	return fmt.Errorf("Kopfzeile %q falsch: erwartet genau %s (in dieser Reihenfolge)", strings.Join(got, ","), want)
+	return fmt.Errorf("Kopfzeile %s falsch: erwartet genau %s (in dieser Reihenfolge)", pforte.Quote(strings.Join(got, ",")), want)
 }
 
 func validUTF8(rec []string) bool {
@@ -163,7 +163,7 @@ func parseRow(rec []string) (Row, []string) {
 	f := func(i int) string { return strings.TrimSpace(rec[i]) }
 
 	if email, err := pforte.NormalizeEmail(f(0)); err != nil {
-		bad("email: %q ist keine gültige E-Mail-Adresse", f(0))
+		bad("email: %s ist keine gültige E-Mail-Adresse", pforte.Quote(f(0)))
 	} else {
 		r.Email = email
 	}
@@ -188,7 +188,7 @@ func parseRow(rec []string) (Row, []string) {
 		// Empty: not known to be confirmed. It does not matter much: an
 		// imported account proves its address with the reset mail anyway.
 	default:
-		bad("confirmed: %q, erwartet true oder false (auch t/f, 1/0, ja/nein)", f(3))
+		bad("confirmed: %s, erwartet true oder false (auch t/f, 1/0, ja/nein)", pforte.Quote(f(3)))
 	}
 	// A date in the future is a broken export: such an account would
 	// never count as inactive.
@@ -216,5 +216,45 @@ func checkLegacy(h string) error {
 		strings.Trim(h[7:], "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != "" {
 		return errors.New("kein bcrypt-Hash ($2a$, $2b$ oder $2y$, 60 Zeichen); andere Formate kann Pforte nicht prüfen")
 	}
+	// Every failed login pays for a check at the highest cost in use, so
+	// one costly hash would slow down every failed login.
+	if c := password.LegacyCost(h); c > password.MaxLegacyCost {
+		return fmt.Errorf("bcrypt-Kosten %d sind zu hoch (höchstens %d): jede fehlgeschlagene Anmeldung würde sonst so lange dauern; bitte die Zeile ohne Hash importieren", c, password.MaxLegacyCost)
+	}
 	return nil
+}
+
+// Bounds of an account file: a chamber's accounts are a few megabytes (a
+// row is well under 200 bytes; 100,000 accounts are about 12 MB), and no
+// row comes near maxLine. Reading stops at once at either bound, so a
+// broken or hostile file costs neither time nor memory.
+var maxFile = 256 << 20 // a variable for the test only
+
+const maxLine = 4 << 10
+
+// bounded passes a file through to the CSV reader and fails as soon as it
+// is longer than maxFile or one of its lines longer than maxLine.
+type bounded struct {
+	r          io.Reader
+	total, len int
+	line       int // the line being read
+}
+
+func (b *bounded) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	for i, c := range p[:n] {
+		b.total++
+		if b.total > maxFile {
+			return i, fmt.Errorf("die Datei ist größer als %d MB", maxFile>>20)
+		}
+		if c == '\n' {
+			b.line++
+			b.len = 0
+			continue
+		}
+		if b.len++; b.len > maxLine {
+			return i, pforte.LineErrors{{Line: b.line, Msg: fmt.Sprintf("die Zeile ist länger als %d KB: keine Kontenliste", maxLine>>10)}}
+		}
+	}
+	return n, err
 }

@@ -2,6 +2,7 @@ package userimport
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,68 @@ func TestReadEmpty(t *testing.T) {
 	for _, f := range []string{"", "\n\n"} {
 		if _, err := Read(strings.NewReader(f)); !errors.Is(err, ErrEmpty) {
 			t.Errorf("Read(%q) = %v, want ErrEmpty", f, err)
+		}
+	}
+}
+
+// repeat is an endless (or n-byte) stream of b.
+type repeat struct {
+	b byte
+	n int
+}
+
+func (r *repeat) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	k := len(p)
+	if r.n > 0 {
+		k = min(k, r.n)
+		r.n -= k
+	}
+	for i := range p[:k] {
+		p[i] = r.b
+	}
+	return k, nil
+}
+
+func TestReadIsBounded(t *testing.T) {
+	head := strings.NewReader("email,created_at,last_login_at,confirmed,legacy_password_hash\n")
+	// One huge field: refused at its line's bound, named, not repeated.
+	_, err := Read(io.MultiReader(head, &repeat{b: 'a', n: 200 << 20}))
+	var le pforte.LineErrors
+	if !errors.As(err, &le) || le[0].Line != 2 || !strings.Contains(err.Error(), "länger als 4 KB") || len(err.Error()) > 200 {
+		t.Fatalf("a 200 MB field: %.300v", err)
+	}
+	// An endless file stops at the file's bound.
+	defer func(old int) { maxFile = old }(maxFile)
+	maxFile = 1 << 20
+	_, err = Read(io.MultiReader(strings.NewReader("email,created_at,last_login_at,confirmed,legacy_password_hash\n"), &repeat{b: '\n', n: -1}))
+	if err == nil || !strings.Contains(err.Error(), "größer als 1 MB") {
+		t.Fatalf("an endless file: %v", err)
+	}
+	// A long value in a bad row is quoted by a short prefix only.
+	long := strings.Repeat("x", 1500)
+	_, err = Read(strings.NewReader("email,created_at,last_login_at,confirmed,legacy_password_hash\n" + long + "@example.de," + long + ",,true,\n"))
+	if !errors.As(err, &le) || len(le) != 2 || len(err.Error()) > 300 || !strings.Contains(le[0].Msg, `"xxxx`) || !strings.Contains(le[0].Msg, "…") {
+		t.Fatalf("long values: %.500v", err)
+	}
+	for _, e := range le {
+		if len(e.Msg) > 300 {
+			t.Errorf("line %d: message of %d bytes", e.Line, len(e.Msg))
+		}
+	}
+}
+
+// A bcrypt hash above the cost Pforte checks is a bad row: it would make
+// every failed login as slow as checking it.
+func TestReadRefusesCostlyBcrypt(t *testing.T) {
+	h := legacyHash(t, "Sommer2018")
+	for cost, ok := range map[string]bool{"10": true, "12": true, "13": false, "14": false, "31": false} {
+		file := "email,created_at,last_login_at,confirmed,legacy_password_hash\nalt@example.de,2015-03-01,,true," + h[:4] + cost + h[6:] + "\n"
+		_, err := Read(strings.NewReader(file))
+		if ok != (err == nil) || (!ok && !strings.Contains(err.Error(), "höchstens 12")) {
+			t.Errorf("cost %s: %v", cost, err)
 		}
 	}
 }

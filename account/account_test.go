@@ -277,3 +277,30 @@ func TestResetLinksDieWithANewerLinkAndAPasswordChange(t *testing.T) {
 		}
 	})
 }
+
+// An address written with its domain in Punycode is the same address:
+// one account.
+func TestOneAccountPerAddressWhateverTheDomainsForm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		if err := s.Register(ctx, "x@bäckerei.de", "Zebra-Mond7!Wolke", "", false, "c"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Register(ctx, "x@xn--bckerei-5wa.de", "Tinten#Fisch42Blau", "", false, "c"); err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.DB.Q().AccountByEmail(ctx, "x@bäckerei.de")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := events(t, s.DB, a.ID, pforte.EventRegisterExisting); n != 1 {
+			t.Fatalf("the Punycode form made another account (%d register-existing)", n)
+		}
+		if _, err := s.DB.Q().AccountByEmail(ctx, "x@xn--bckerei-5wa.de"); err != store.ErrNotFound {
+			t.Fatalf("account under the Punycode form: %v", err)
+		}
+		if err := s.Register(ctx, "x\u200b@bäckerei.de", "Tinten#Fisch42Blau", "", false, "c"); pforte.ErrorCode(err) != pforte.InvalidEmail {
+			t.Fatalf("zero-width space: %v", err)
+		}
+	})
+}

@@ -175,11 +175,11 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 
 // loopbackOnly serves next only in development mail mode and only to a
 // client on this machine that came directly, not through a proxy (behind
-// a local reverse proxy every visitor would look like loopback); everyone
-// else gets 404.
+// a local reverse proxy every visitor would look like loopback), asking
+// for this portal by name (localHost); everyone else gets 404.
 func (s *Server) loopbackOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.cfg.DevMail() || !isLoopback(peerAddr(r)) || forwarded(r) {
+		if !s.cfg.DevMail() || !s.direct(r) {
 			s.renderError(w, r, pforte.Errorf(pforte.NotFound, ""))
 			return
 		}
@@ -196,7 +196,7 @@ func (s *Server) metricsAccess(next http.Handler) http.Handler {
 			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 			ok = subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) == 1
 		} else {
-			ok = isLoopback(peerAddr(r)) && !forwarded(r)
+			ok = s.direct(r)
 		}
 		if !ok {
 			s.renderError(w, r, pforte.Errorf(pforte.NotFound, ""))
@@ -204,6 +204,32 @@ func (s *Server) metricsAccess(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// direct tells whether r comes from this machine, directly (not through
+// a proxy), and asks for this portal by name: the Host is the base URL's
+// host or a loopback name. A page in the developer's browser whose own
+// name resolves to 127.0.0.1 (DNS rebinding) reaches the port, but
+// carries its own name in Host, and is refused.
+func (s *Server) direct(r *http.Request) bool {
+	return isLoopback(peerAddr(r)) && !forwarded(r) && s.localHost(r.Host)
+}
+
+// localHost tells whether the Host header host names this portal: the
+// host of PFORTE_BASE_URL, localhost (or a name under .localhost, which
+// browsers never ask DNS for) or a loopback address; any port.
+func (s *Server) localHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "" {
+		return false
+	}
+	if host == strings.ToLower(s.cfg.BaseURL.Hostname()) || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	return isLoopback(host)
 }
 
 func forwarded(r *http.Request) bool {

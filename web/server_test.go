@@ -96,6 +96,7 @@ func TestOperatorPagesRefuseProxiedAndRemoteRequests(t *testing.T) {
 		for name, h := range map[string]http.Handler{"outbox": s.loopbackOnly(ok), "metrics": s.metricsAccess(ok)} {
 			r := httptest.NewRequest("GET", "/", nil)
 			r.RemoteAddr = c.remote
+			r.Host = "localhost:8080"
 			if c.header != "" {
 				r.Header.Set(c.header, "for=198.51.100.1")
 			}
@@ -129,5 +130,41 @@ func TestDevOutboxOnlyInDevelopmentMode(t *testing.T) {
 	s.loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })).ServeHTTP(w, r)
 	if w.Code != 404 {
 		t.Fatalf("outbox page with real SMTP: %d, want 404", w.Code)
+	}
+}
+
+// The development outbox holds reset links: a page elsewhere that makes
+// its name resolve to 127.0.0.1 (DNS rebinding) reaches the port from the
+// developer's browser, but names itself in Host, and gets nothing.
+func TestDevOutboxOnlyUnderThisPortalsName(t *testing.T) {
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"PFORTE_BASE_URL": "http://portal.test:8080"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := loadPages()
+	s := &Server{cfg: cfg, pages: p, log: slog.New(slog.DiscardHandler)}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	for host, want := range map[string]int{
+		"portal.test:8080": 200, "PORTAL.TEST": 200, "localhost:8080": 200, "127.0.0.1:9999": 200, "[::1]:8080": 200,
+		"app.localhost:8080": 200, "127.5.6.7": 200,
+		"rebind.example:8080": 404, "evil.example": 404, "portal.test.evil.example:8080": 404, "": 404,
+		"localhost.evil.example": 404, "10.0.0.1:8080": 404,
+	} {
+		for _, path := range []string{"/entwicklung/post", "/metrics"} {
+			r := httptest.NewRequest("GET", path, nil)
+			r.RemoteAddr = "127.0.0.1:1"
+			r.Host = host
+			w := httptest.NewRecorder()
+			h := s.loopbackOnly(ok)
+			if path == "/metrics" {
+				h = s.metricsAccess(ok)
+			}
+			h.ServeHTTP(w, r)
+			if w.Code != want {
+				t.Errorf("%s with Host %q: %d, want %d", path, host, w.Code, want)
+			}
+		}
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	netmail "net/mail"
+	"net/netip"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -26,10 +28,14 @@ type SMTPSender struct {
 	// Timeout bounds one delivery when ctx has no earlier deadline;
 	// zero means 30 seconds.
 	Timeout time.Duration
+	// Dial, if set, opens the connections instead of the network's
+	// dialer, for example to reach a test server under another name.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	host        string
 	port        int
 	implicitTLS bool
+	plain       bool // ?tls=none: no STARTTLS, by the operator's explicit wish
 	user, pass  string
 	from        string
 	fromDomain  string
@@ -37,10 +43,15 @@ type SMTPSender struct {
 
 // NewSMTPSender reads the server from rawURL (PFORTE_SMTP_URL):
 //
-//	smtp://[user:password@]host[:port]   port 587 by default; STARTTLS when the server offers it
-//	smtps://[user:password@]host[:port]  port 465 by default; implicit TLS
+//	smtp://[user:password@]host[:port]          port 587 by default; STARTTLS required
+//	smtps://[user:password@]host[:port]         port 465 by default; implicit TLS
+//	smtp://host[:port]?tls=none                 plain text, no STARTTLS (a relay on a trusted network)
 //
-// Without user and password Pforte does not log in. With them it prefers
+// Mails carry links that sign in and reset passwords, so smtp:// requires
+// STARTTLS (with a certificate valid for host) and gives up a server that
+// does not offer it — unless host is this machine (localhost or a
+// loopback address: a local relay, STARTTLS when offered) or the URL
+// says tls=none. Without user and password Pforte does not log in. With them it prefers
 // PLAIN or LOGIN (falling back to another mechanism the server offers) and
 // sends them only over TLS or to localhost. from (PFORTE_MAIL_FROM) is the sender of every mail,
 // e.g. "Kundenportal <no-reply@example.org>".
@@ -72,8 +83,13 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 			return nil, fmt.Errorf("PFORTE_SMTP_URL: bad port %q", p)
 		}
 	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
-		return nil, errors.New("PFORTE_SMTP_URL: unexpected path or query, want smtp://[user:password@]host:port")
+	if q := u.RawQuery; q == "tls=none" && !s.implicitTLS {
+		s.plain = true
+	} else if q != "" {
+		return nil, errors.New("PFORTE_SMTP_URL: unexpected query, the only one is ?tls=none (smtp:// in plain text)")
+	}
+	if (u.Path != "" && u.Path != "/") || u.Fragment != "" || u.Opaque != "" {
+		return nil, errors.New("PFORTE_SMTP_URL: unexpected path, want smtp://[user:password@]host:port")
 	}
 	if u.User != nil {
 		s.user = u.User.Username()
@@ -163,10 +179,18 @@ func (s *SMTPSender) options(timeout time.Duration) []gomail.Option {
 		gomail.WithTimeout(timeout),
 		gomail.WithTLSConfig(tlsConfig),
 	}
-	if s.implicitTLS {
+	switch {
+	case s.implicitTLS:
 		opts = append(opts, gomail.WithSSL())
-	} else {
+	case s.plain:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	case loopback(s.host):
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if s.Dial != nil {
+		opts = append(opts, gomail.WithDialContextFunc(s.Dial))
 	}
 	if s.user != "" {
 		opts = append(opts,
@@ -174,6 +198,16 @@ func (s *SMTPSender) options(timeout time.Duration) []gomail.Option {
 			gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
 	}
 	return opts
+}
+
+// loopback tells whether host names this machine: mail to it never
+// crosses a network.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // permanent reports whether the server answered with a 5xx code, at the

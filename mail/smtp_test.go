@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,8 @@ func TestNewSMTPSenderRefusesBadURLs(t *testing.T) {
 		"smtp://mail.example.de:70000",
 		"smtp://mail.example.de:25/inbox",
 		"smtp://mail.example.de:25?tls=off",
+		"smtps://mail.example.de?tls=none",
+		"smtp://mail.example.de?tls=none&x=1",
 		"smtp://user:geheim@mail.example.de:25 x",
 		"smtp://user:geheim%zz@mail.example.de:25",
 	} {
@@ -34,7 +37,7 @@ func TestNewSMTPSenderRefusesBadURLs(t *testing.T) {
 			t.Errorf("NewSMTPSender(%q) = %v, want an error naming PFORTE_SMTP_URL without the password", raw, err)
 		}
 	}
-	for _, raw := range []string{"smtp://mail.example.de", "smtps://u:p@mail.example.de:465", "smtp://127.0.0.1:2525/"} {
+	for _, raw := range []string{"smtp://mail.example.de", "smtps://u:p@mail.example.de:465", "smtp://127.0.0.1:2525/", "smtp://relay.intern:25?tls=none"} {
 		if _, err := mail.NewSMTPSender(raw, "Kundenportal <no-reply@example.de>"); err != nil {
 			t.Errorf("NewSMTPSender(%q): %v", raw, err)
 		}
@@ -257,5 +260,60 @@ func TestSMTPSenderMessageID(t *testing.T) {
 	}
 	if ids[2] == ids[3] {
 		t.Errorf("two messages without outbox ID share Message-ID %q", ids[2])
+	}
+}
+
+// dialTo reaches srv whatever name the sender was given: the test server
+// listens on loopback, but the TLS rule is about servers elsewhere.
+func dialTo(srv *smtptest.Server) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, srv.Addr())
+	}
+}
+
+// Mail carries sign-in and reset links: to a server elsewhere it goes only
+// over TLS, unless the URL asks for plain text in so many words.
+func TestSMTPSenderRequiresTLSBeyondThisMachine(t *testing.T) {
+	srv := smtptest.Start(t) // offers no STARTTLS
+	_, port, _ := net.SplitHostPort(srv.Addr())
+	sender, err := mail.NewSMTPSender("smtp://mail.example.test:"+port, "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.Dial = dialTo(srv)
+	if err := sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "https://portal/x?token=geheim"}); err == nil {
+		t.Fatal("sent to a server without STARTTLS")
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Fatalf("%d mails arrived in plain text", n)
+	}
+	plain, err := mail.NewSMTPSender("smtp://mail.example.test:"+port+"?tls=none", "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Dial = dialTo(srv)
+	if err := plain.Send(context.Background(), mail.Message{To: "b@example.de", Subject: "s", Text: "t"}); err != nil {
+		t.Fatalf("tls=none: %v", err)
+	}
+	if got := srv.WaitFor(t, "b@example.de", 5*time.Second); got.TLS {
+		t.Error("tls=none used TLS")
+	}
+
+	// A server elsewhere that offers STARTTLS gets the mail over TLS.
+	tlsSrv := smtptest.StartTLS(t, smtptest.STARTTLS)
+	_, port, _ = net.SplitHostPort(tlsSrv.Addr())
+	sender, err = mail.NewSMTPSender("smtp://mail.example.test:"+port, "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.Dial = dialTo(tlsSrv)
+	sender.TLSConfig = tlsSrv.ClientTLS()
+	sender.TLSConfig.ServerName = "localhost" // the name on the test certificate
+	if err := sender.Send(context.Background(), mail.Message{To: "c@example.de", Subject: "s", Text: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tlsSrv.WaitFor(t, "c@example.de", 5*time.Second); !got.TLS {
+		t.Error("delivered without TLS")
 	}
 }

@@ -204,20 +204,40 @@ func (s *Service) Register(ctx context.Context, email, pw, repeat string, hasRep
 // queueConfirmation voids older confirmation links of a and queues a mail
 // with a new one.
 func (s *Service) queueConfirmation(ctx context.Context, tx *store.Tx, a *pforte.Account, now time.Time) error {
+	return s.writeConfirmation(ctx, tx, a.ID, s.confirmation(a.Email), now)
+}
+
+// confirmationMail is a new confirmation link for an address: the hash to
+// store and the mail that carries it.
+type confirmationMail struct {
+	hash string
+	mail mail.Message
+}
+
+func (s *Service) confirmation(email string) confirmationMail {
 	raw, hash := pforte.NewSecret()
-	if err := tx.VoidTokens(ctx, a.ID, pforte.ConfirmToken, now); err != nil {
+	return confirmationMail{hash: hash, mail: s.Mail.Confirmation(email, s.link(ConfirmPath, raw), s.ConfirmTTL)}
+}
+
+// writeConfirmation voids the open confirmation links of the account and
+// stores and queues c.
+func (s *Service) writeConfirmation(ctx context.Context, tx *store.Tx, accountID int64, c confirmationMail, now time.Time) error {
+	if err := tx.VoidTokens(ctx, accountID, pforte.ConfirmToken, now); err != nil {
 		return err
 	}
-	if err := tx.InsertToken(ctx, store.Token{Hash: hash, Kind: pforte.ConfirmToken, AccountID: a.ID,
+	if err := tx.InsertToken(ctx, store.Token{Hash: c.hash, Kind: pforte.ConfirmToken, AccountID: accountID,
 		CreatedAt: now, ExpiresAt: now.Add(s.ConfirmTTL)}); err != nil {
 		return err
 	}
-	_, err := tx.Enqueue(ctx, a.ID, s.Mail.Confirmation(a.Email, s.link(ConfirmPath, raw), s.ConfirmTTL), now)
+	_, err := tx.Enqueue(ctx, accountID, c.mail, now)
 	return err
 }
 
 // ResendConfirmation mails a new confirmation link if email has an
-// unconfirmed account; the answer is the same in every case.
+// unconfirmed account; the answer is the same in every case, and so is
+// the work: every address counts against its mail limit, gets a link and
+// a mail made, and one transaction with an audit entry, so that the time
+// of the answer does not tell which addresses wait for confirmation.
 func (s *Service) ResendConfirmation(ctx context.Context, email string, client Client) error {
 	email, err := pforte.NormalizeEmail(email)
 	if err != nil {
@@ -227,23 +247,37 @@ func (s *Service) ResendConfirmation(ctx context.Context, email string, client C
 		return err
 	}
 	a, err := s.DB.Q().AccountByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && a.Confirmed()) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	if !s.mailAllowed(ctx, email) {
-		return nil
-	}
+	allowed := s.mailAllowed(ctx, email)
+	c := s.confirmation(email)
 	now := s.now()
+	sent := false
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if err := s.queueConfirmation(ctx, tx, a, now); err != nil {
+		switch {
+		case a == nil:
+			// Voids nothing (no account has id 0), as the statement for a
+			// real account costs.
+			if err := tx.VoidTokens(ctx, 0, pforte.ConfirmToken, now); err != nil {
+				return err
+			}
+			return audit(ctx, tx, now, pforte.EventConfirmResent, 0, client, "unknown address")
+		case a.Confirmed():
+			if err := tx.VoidTokens(ctx, a.ID, pforte.ConfirmToken, now); err != nil {
+				return err
+			}
+			return audit(ctx, tx, now, pforte.EventConfirmResent, a.ID, client, "already confirmed")
+		case !allowed:
+			return audit(ctx, tx, now, pforte.EventThrottled, a.ID, client, "confirm mail")
+		}
+		if err := s.writeConfirmation(ctx, tx, a.ID, c, now); err != nil {
 			return err
 		}
+		sent = true
 		return audit(ctx, tx, now, pforte.EventConfirmResent, a.ID, client, "")
 	})
-	if err == nil {
+	if sent {
 		s.wake()
 	}
 	return err

@@ -107,7 +107,17 @@ type Requested struct {
 	// AlreadyLinked is set when the account is linked to the business
 	// already: no letter is needed, and none was queued.
 	AlreadyLinked bool
+	// LetterSent is set when a letter to the business is on its way (see
+	// LetterUnderway): when it went out. No new letter was queued.
+	LetterSent time.Time
 }
+
+// LetterUnderway is how long a sent letter counts as on its way, while
+// its PIN is unused and valid: a member's request in that time sends no
+// new letter, since the new one would void the PIN in the post — anyone
+// signed in could otherwise keep a business from ever linking. Staff
+// (pforte pins issue) can still issue a fresh PIN.
+const LetterUnderway = 14 * 24 * time.Hour
 
 // unknownBusiness answers a PIN request for a number not in the register.
 // Register numbers are not secret, so the message says so plainly; the
@@ -119,7 +129,8 @@ func unknownBusiness(msg string) *pforte.Error {
 // RequestPIN queues a PIN letter to the registered address of the business
 // with the number the member typed. A request while one is pending for that
 // business gets the same answer and queues nothing: the business gets one
-// letter. The PIN is made only when the letter is rendered and is never
+// letter. A request while a letter is on its way (LetterUnderway) queues
+// nothing either and voids nothing; the answer says when it went out. The PIN is made only when the letter is rendered and is never
 // shown to the requester.
 func (s *Service) RequestPIN(ctx context.Context, a *pforte.Account, number, client string) (Requested, error) {
 	if !a.Confirmed() {
@@ -147,6 +158,13 @@ func (s *Service) RequestPIN(ctx context.Context, a *pforte.Account, number, cli
 		out.AlreadyLinked = linked
 		return out, err
 	}
+	now := s.now()
+	if out.LetterSent, err = s.DB.Q().LetterOnItsWay(ctx, n, now.Add(-LetterUnderway), now); err != nil || !out.LetterSent.IsZero() {
+		if err == nil {
+			err = audit(ctx, s.DB.Q(), now, pforte.EventPINRequested, a.ID, client, "business="+n+" letter-underway")
+		}
+		return out, err
+	}
 	// Counted only for numbers in the register: those cost a letter.
 	if err := s.Limits.Allow(ctx, fmt.Sprintf("pin-request:%d", a.ID), AccountPINRequests); err != nil {
 		if pforte.ErrorCode(err) == pforte.Throttled {
@@ -154,7 +172,6 @@ func (s *Service) RequestPIN(ctx context.Context, a *pforte.Account, number, cli
 		}
 		return Requested{}, err
 	}
-	now := s.now()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		queued, err := tx.RequestPIN(ctx, n, a.ID, now)
 		if err != nil {
@@ -186,9 +203,11 @@ func (s *Service) newPIN(b pforte.Business, now time.Time) Issued {
 
 // store keeps the hash of iss and voids the business's older PINs.
 func (iss Issued) store(ctx context.Context, tx *store.Tx, now time.Time) error {
-	return tx.InsertPIN(ctx, store.PIN{Hash: hashPIN(iss.Business.Number, iss.PIN), BusinessNumber: iss.Business.Number,
+	return tx.InsertPIN(ctx, store.PIN{Hash: iss.hash(), BusinessNumber: iss.Business.Number,
 		CreatedAt: now, ExpiresAt: iss.Expires})
 }
+
+func (iss Issued) hash() string { return hashPIN(iss.Business.Number, iss.PIN) }
 
 // Issue makes a fresh PIN for the business number, for the operator to hand
 // over by other means than the letter (`pforte pins issue`). Older unused

@@ -340,6 +340,52 @@ func TestAccess(t *testing.T) {
 	})
 }
 
+// Anyone signed in may ask for a PIN, so a request while a letter is in
+// the post must not void its PIN (nor send another): the member is told
+// when it went out. Staff can still issue a fresh PIN.
+func TestRequestWhileALetterIsOnItsWay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f, ctx := setup(t, url), context.Background()
+		// The letter's PIN is still unused and not voided.
+		letterValid := func() bool {
+			t.Helper()
+			sent, err := f.db.Q().LetterOnItsWay(ctx, "4712", time.Time{}, f.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return !sent.IsZero()
+		}
+		pending := func() int { p, _ := f.db.Q().PendingPINRequests(ctx); return len(p) }
+		if _, err := f.svc.RequestPIN(ctx, f.member, "4712", "c"); err != nil {
+			t.Fatal(err)
+		}
+		sentAt := f.clock.Now()
+		if paths, err := f.svc.RenderLetters(ctx, t.TempDir()); err != nil || len(paths) != 1 {
+			t.Fatalf("letters: %v %v", paths, err)
+		}
+		f.clock.Add(13 * 24 * time.Hour)
+		req, err := f.svc.RequestPIN(ctx, f.other, "4712", "c")
+		if err != nil || !req.LetterSent.Equal(sentAt) {
+			t.Fatalf("request while the letter is on its way: %+v %v", req, err)
+		}
+		if pending() != 0 || !letterValid() {
+			t.Fatalf("the request queued a letter (%d) or voided the PIN in the post", pending())
+		}
+		// After two weeks the letter counts as lost: a new one may go.
+		f.clock.Add(24*time.Hour + time.Minute)
+		if req, err := f.svc.RequestPIN(ctx, f.other, "4712", "c"); err != nil || !req.LetterSent.IsZero() || pending() != 1 {
+			t.Fatalf("request after two weeks: %+v %v, %d pending", req, err, pending())
+		}
+		f.svc.RenderLetters(ctx, t.TempDir())
+		// Staff's fresh PIN voids the letter's: the letter is no longer
+		// worth waiting for.
+		f.issue(t, "4712")
+		if req, err := f.svc.RequestPIN(ctx, f.member, "4712", "c"); err != nil || !req.LetterSent.IsZero() || pending() != 1 {
+			t.Fatalf("request after staff issued a PIN: %+v %v, %d pending", req, err, pending())
+		}
+	})
+}
+
 func TestRenderLetters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, url string) {
 		f, ctx := setup(t, url), context.Background()

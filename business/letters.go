@@ -61,6 +61,9 @@ func (s *Service) RenderLetters(ctx context.Context, dir string) ([]string, erro
 			if err := iss.store(ctx, tx, now); err != nil {
 				return err
 			}
+			if err := tx.SetRequestPIN(ctx, r.ID, iss.hash()); err != nil {
+				return err
+			}
 			if err := audit(ctx, tx, now, pforte.EventPINLetterRendered, r.AccountID, CLI,
 				fmt.Sprintf("business=%s request=%d", b.Number, r.ID)); err != nil {
 				return err

@@ -169,6 +169,25 @@ func (tx *Tx) MarkPINRequestSent(ctx context.Context, id int64, now time.Time) e
 		now.UnixMilli(), id))
 }
 
+// SetRequestPIN records which PIN (its hash) the letter of a request
+// carries.
+func (tx *Tx) SetRequestPIN(ctx context.Context, id int64, pinHash string) error {
+	return one(tx.q.ExecContext(ctx, `UPDATE pin_requests SET pin_hash = $1 WHERE id = $2`, pinHash, id))
+}
+
+// LetterOnItsWay returns when the latest letter to the business number
+// went out that was sent since since and whose PIN is unused, not voided
+// and valid at now; the zero time if there is none.
+func (tx *Tx) LetterOnItsWay(ctx context.Context, number string, since, now time.Time) (time.Time, error) {
+	var sent sql.NullInt64
+	err := tx.q.QueryRowContext(ctx, `SELECT max(pin_requests.sent_at) FROM pin_requests
+		JOIN pins ON pins.hash = pin_requests.pin_hash AND pins.business_number = pin_requests.business_number
+		WHERE pin_requests.business_number = $1 AND pin_requests.sent_at >= $2
+			AND pins.used_at IS NULL AND pins.voided_at IS NULL AND pins.expires_at > $3`,
+		number, since.UnixMilli(), now.UnixMilli()).Scan(&sent)
+	return fromMS(sent), err
+}
+
 // PIN is an issued PIN as stored: only the hash of the PIN.
 type PIN struct {
 	Hash           string

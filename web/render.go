@@ -28,6 +28,7 @@ type pages struct {
 
 var funcs = template.FuncMap{
 	"date":     pforte.GermanDateTime,
+	"day":      pforte.GermanDate,
 	"duration": pforte.GermanDuration,
 	"info":     pforte.Info,
 }

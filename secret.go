@@ -25,3 +25,18 @@ func HashSecret(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	return hex.EncodeToString(sum[:])
 }
+
+// secretLen is the length of a raw secret: 32 bytes in unpadded base64url.
+const secretLen = 43
+
+// ValidSecret reports whether raw has the form of a secret from NewSecret
+// (43 characters of unpadded base64url, 256 bits). Anything else, from a
+// link cut short in a mail program to junk, is no secret of ours and is
+// answered without a lookup.
+func ValidSecret(raw string) bool {
+	if len(raw) != secretLen {
+		return false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(raw)
+	return err == nil && len(b) == 32
+}

@@ -290,7 +290,7 @@ var tokenInvalid = &pforte.Error{Code: pforte.TokenInvalid,
 // PeekToken checks a link without using it up (for the GET that shows the
 // form): the account it belongs to, or token-invalid.
 func (s *Service) PeekToken(ctx context.Context, kind pforte.TokenKind, raw string) (*pforte.Account, error) {
-	if raw == "" || len(raw) > 100 {
+	if !pforte.ValidSecret(raw) {
 		return nil, tokenInvalid
 	}
 	t, err := s.DB.Q().TokenByHash(ctx, kind, pforte.HashSecret(raw))
@@ -308,7 +308,7 @@ func (s *Service) PeekToken(ctx context.Context, kind pforte.TokenKind, raw stri
 
 // useToken uses up a link in tx and returns its account.
 func useToken(ctx context.Context, tx *store.Tx, kind pforte.TokenKind, raw string, now time.Time) (*pforte.Account, error) {
-	if raw == "" || len(raw) > 100 {
+	if !pforte.ValidSecret(raw) {
 		return nil, tokenInvalid
 	}
 	hash := pforte.HashSecret(raw)

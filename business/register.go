@@ -76,8 +76,9 @@ func ParseRegister(r io.Reader) ([]pforte.Business, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// No record: FieldPos would panic (found by FuzzParseRegister).
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -85,6 +86,7 @@ func ParseRegister(r io.Reader) ([]pforte.Business, error) {
 			bad = append(bad, pforte.LineError{Line: line, Msg: csvReason(err)})
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		b, msg := parseRow(rec)
 		if msg != "" {
 			bad = append(bad, pforte.LineError{Line: line, Msg: msg})

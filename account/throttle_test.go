@@ -80,12 +80,18 @@ func TestLoginBurstGetsNoMoreChecksThanTheRule(t *testing.T) {
 	})
 }
 
+// limitClients lowers the per-client login limit to max failures for the
+// test.
+func limitClients(t *testing.T, max int) {
+	old := throttle.ClientLoginFailures
+	throttle.ClientLoginFailures = throttle.Limit{Max: max, Window: time.Hour}
+	t.Cleanup(func() { throttle.ClientLoginFailures = old })
+}
+
 // Per client, too: a burst from one address gets no more checks than its
 // limit, and a blocked client costs no hash, whatever address it sends.
 func TestClientLimitCountsBeforeTheCheck(t *testing.T) {
-	old := throttle.ClientLoginFailures
-	throttle.ClientLoginFailures = throttle.Limit{Max: 6, Window: time.Hour}
-	t.Cleanup(func() { throttle.ClientLoginFailures = old })
+	limitClients(t, 6)
 	storetest.Each(t, func(t *testing.T, url string) {
 		s, ctx := service(t, url, cheap), context.Background()
 		s.Limits.PerClient = true
@@ -109,9 +115,7 @@ func TestClientLimitCountsBeforeTheCheck(t *testing.T) {
 
 // A malformed address is a failure of the client like any other.
 func TestMalformedAddressCountsAgainstTheClient(t *testing.T) {
-	old := throttle.ClientLoginFailures
-	throttle.ClientLoginFailures = throttle.Limit{Max: 3, Window: time.Hour}
-	t.Cleanup(func() { throttle.ClientLoginFailures = old })
+	limitClients(t, 3)
 	storetest.Each(t, func(t *testing.T, url string) {
 		s, ctx := service(t, url, cheap), context.Background()
 		s.Limits.PerClient = true

@@ -43,11 +43,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	outbox := store.Outbox{DB: a.db, Keep: cfg.DevMail()}
 	worker := &mail.Worker{Queue: outbox, Sender: sender, Log: log, Poll: 5 * time.Second, RetryBase: cfg.MailRetry}
 	a.accounts.WakeMail = worker.Wake
+	a.mfa.WakeMail = worker.Wake
 
 	m := metrics.New(outbox.Depth)
 	a.accounts.CountLogin = m.Login
 	handler, err := web.New(web.Deps{Config: cfg, DB: a.db, Accounts: a.accounts, Sessions: a.sessions, Metrics: m, Log: log,
-		Businesses: a.businesses})
+		Businesses: a.businesses, MFA: a.mfa})
 	if err != nil {
 		return err
 	}

@@ -262,3 +262,34 @@ func assertNoSecret(t *testing.T, p *portal, secret string) {
 		t.Fatalf("audit: %v, secret in it: %v", err, strings.Contains(out, secret))
 	}
 }
+
+func TestSecondFactorRequired(t *testing.T) {
+	eachClockedPortal(t, map[string]string{"PFORTE_MFA": "required"}, func(t *testing.T, p *portal, clk *testClock) {
+		addr := "olga@example.de"
+		p.signUp(addr, goodPW)
+		c := p.login(addr, goodPW)
+		// Before a second factor is set up, nothing else opens.
+		for _, path := range []string{"/konto", "/konto/sicherheit", "/betrieb", "/konto/daten"} {
+			if pg := p.get(c, path); pg.Status != 303 || pg.Header.Get("Location") != "/konto/zwei-faktor" {
+				t.Fatalf("%s before enrolment: %d %q", path, pg.Status, pg.Header.Get("Location"))
+			}
+		}
+		if pg := p.post(c, "/konto/sitzungen/andere-beenden", nil); pg.Status != 303 || pg.Header.Get("Location") != "/konto/zwei-faktor" {
+			t.Fatalf("POST before enrolment: %d %q", pg.Status, pg.Header.Get("Location"))
+		}
+		secret, _ := enrol(t, p, c, clk, goodPW)
+		// The session now shows the factor: everything opens.
+		if pg := p.get(c, "/konto"); pg.Status != 200 {
+			t.Fatalf("konto after enrolment: %d", pg.Status)
+		}
+		d := p.newClient()
+		p.post(d, "/anmelden", url.Values{"email": {addr}, "password": {goodPW}})
+		clk.step()
+		if pg := p.post(d, "/anmelden/zweiter-faktor", url.Values{"code": {clk.code(t, secret)}}); pg.Status != 303 {
+			t.Fatalf("login with code: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.get(d, "/konto"); pg.Status != 200 {
+			t.Fatalf("konto after login with code: %d", pg.Status)
+		}
+	})
+}

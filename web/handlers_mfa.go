@@ -63,8 +63,7 @@ func (s *Server) askSecondFactor(w http.ResponseWriter, r *http.Request, a *pfor
 // signIn starts a session for a with the sign-in methods and sends the
 // browser on to next (or /konto).
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, accountID int64, next string, methods ...string) {
-	id, err := s.sessions.Start(r.Context(), accountID, s.sessionID(r), session.Login{Client: s.client(r),
-		UserAgent: r.UserAgent(), Methods: methods})
+	id, err := s.sessions.Start(r.Context(), accountID, s.sessionID(r), sessionLogin(r, s, methods...))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -74,6 +73,11 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, accountID int64,
 		next = "/konto"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// sessionLogin describes the sign-in of request r with methods.
+func sessionLogin(r *http.Request, s *Server, methods ...string) session.Login {
+	return session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: methods}
 }
 
 func (s *Server) handleSecondFactorForm() http.Handler {
@@ -180,8 +184,7 @@ func (s *Server) handleFactorOn() http.Handler {
 			if err == nil {
 				// The session has now shown the second factor: a new one
 				// (new id) says so, the old one ends.
-				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, session.Login{Client: s.client(r),
-					UserAgent: r.UserAgent(), Methods: []string{"pwd", "otp"}})
+				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, sessionLogin(r, s, "pwd", "otp"))
 				if err != nil {
 					s.renderError(w, r, err)
 					return

@@ -63,6 +63,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /konto/loeschen", s.requireSession(s.handleDeleteForm()))
 	mux.Handle("POST /konto/loeschen", s.requireSession(s.handleDelete()))
 	mux.Handle("GET /konto/daten", s.requireSession(s.handleExport()))
+	mux.Handle("POST /konto/passkeys/optionen", s.requireSession(s.handlePasskeyOptions()))
+	mux.Handle("POST /konto/passkeys", s.requireSession(s.handlePasskeyAdd()))
+	mux.Handle("POST /konto/passkeys/{id}/entfernen", s.requireSession(s.handlePasskeyRemove()))
+	mux.Handle("POST /anmelden/passkey/optionen", s.handlePasskeyLoginOptions())
+	mux.Handle("POST /anmelden/passkey", s.handlePasskeyLogin())
 
 	// Operations.
 	mux.Handle("GET /healthz", s.handleHealth())

@@ -81,7 +81,12 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	a.businesses = &business.Service{DB: db, Limits: a.limits, PINTTL: cfg.PINTTL, BaseURL: cfg.BaseURL.String(),
 		Sender: document.Sender{Name: ch.Name, Street: ch.Street, Postcode: ch.Postcode, City: ch.City,
 			Email: cfg.ContactEmail, Phone: ch.Phone, Web: cfg.BaseURL.String()}}
-	a.mfa = &mfa.Service{DB: db, Keys: a.keys, Mail: a.composer, Limits: a.limits, Issuer: a.composer.Product, Log: log,
+	wa, err := mfa.NewWebAuthn(cfg.BaseURL, a.composer.Product)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("PFORTE_BASE_URL: passkeys: %w", err)
+	}
+	a.mfa = &mfa.Service{WebAuthn: wa, DB: db, Keys: a.keys, Mail: a.composer, Limits: a.limits, Issuer: a.composer.Product, Log: log,
 		CodeClock: clockOf(ctx)}
 	return a, nil
 }

@@ -68,6 +68,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.DevMail() {
 		mode = "Entwicklung: Mails im Postausgang, siehe " + cfg.BaseURL.String() + "/entwicklung/post"
 	}
+	if a.mfa.WebAuthn == nil {
+		log.Warn("passkeys unavailable: WebAuthn allows no IP address in PFORTE_BASE_URL", "base_url", cfg.BaseURL.String())
+	}
 	log.Info("pforte listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(),
 		"database", string(a.db.Dialect()), "mail", mode)
 	fmt.Fprintf(stdout, "Pforte läuft auf http://%s (Datenbank: %s, Mail: %s)\n", ln.Addr(), a.db.Dialect(), mode)

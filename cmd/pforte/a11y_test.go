@@ -87,7 +87,8 @@ func TestAccessibility(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 	check("/konto")
-	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb"} {
+	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb",
+		"/konto/sicherheit", "/konto/zwei-faktor", "/konto/email", "/konto/loeschen"} {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
 	}

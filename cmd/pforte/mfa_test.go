@@ -293,3 +293,14 @@ func TestSecondFactorRequired(t *testing.T) {
 		}
 	})
 }
+
+func TestHelpExplainsSecondFactor(t *testing.T) {
+	p := startPortal(t, storetest.SQLiteURL(t), nil)
+	pg := p.get(p.newClient(), "/hilfe")
+	for _, want := range []string{`id="zweiter-faktor"`, `id="passkeys"`, `id="wiederherstellungscodes"`, `id="telefon-verloren"`,
+		`id="fehler-mfa-invalid"`, "Weder Telefon noch Codes", "Mit Passkey anmelden"} {
+		if !strings.Contains(pg.Body, want) {
+			t.Errorf("/hilfe lacks %q", want)
+		}
+	}
+}

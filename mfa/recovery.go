@@ -34,15 +34,15 @@ func normalizeRecovery(code string) string {
 }
 
 // RegenerateCodes gives the account new recovery codes; the old ones stop
-// working. It needs a second factor to recover.
+// working. They stand in for the app's codes, so these must be on.
 func (s *Service) RegenerateCodes(ctx context.Context, a *pforte.Account, client string) ([]string, error) {
-	on, err := s.Enabled(ctx, a.ID)
+	on, err := s.TOTPEnabled(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
 	if !on {
 		return nil, &pforte.Error{Code: pforte.MFAInvalid,
-			Message: "Ihr Konto hat keinen zweiten Faktor. Wiederherstellungscodes gibt es erst, wenn Sie einen einrichten."}
+			Message: "Die Anmeldung mit Code aus der App ist nicht eingeschaltet. Wiederherstellungscodes gibt es erst, wenn Sie sie einrichten."}
 	}
 	now := s.now()
 	codes, hashes := newRecoveryCodes()

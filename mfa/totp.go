@@ -133,7 +133,7 @@ func (s *Service) TOTPEnabled(ctx context.Context, accountID int64) (bool, error
 }
 
 // DisableTOTP turns the app's codes off, given a valid code (from the app
-// or a recovery code). Recovery codes stay while passkeys remain.
+// or a recovery code); the recovery codes go with them.
 func (s *Service) DisableTOTP(ctx context.Context, a *pforte.Account, code, client string) error {
 	if on, err := s.TOTPEnabled(ctx, a.ID); err != nil {
 		return err
@@ -148,14 +148,8 @@ func (s *Service) DisableTOTP(ctx context.Context, a *pforte.Account, code, clie
 		if _, err := tx.DeleteTOTP(ctx, a.ID); err != nil {
 			return err
 		}
-		keys, err := tx.PasskeysOf(ctx, a.ID)
-		if err != nil {
+		if err := tx.DeleteRecoveryCodes(ctx, a.ID); err != nil {
 			return err
-		}
-		if len(keys) == 0 {
-			if err := tx.DeleteRecoveryCodes(ctx, a.ID); err != nil {
-				return err
-			}
 		}
 		return notify(ctx, tx, s.Mail, a, mail.NoticeSecondFactorOff, pforte.EventSecondFactorOff, client, "totp", now)
 	})

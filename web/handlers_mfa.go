@@ -11,38 +11,52 @@ import (
 	"pforte/session"
 )
 
-// pendingCookie carries a login waiting for its second factor; like the
-// session cookie, __Host- prefixed under https.
-func (s *Server) pendingCookie() string {
+// stepCookie is a short-lived cookie carrying a step between two
+// requests: a login waiting for its second factor ("login"), a passkey
+// ceremony ("passkey"). Like the session cookie it is HttpOnly and, under
+// https, Secure and __Host- prefixed.
+type stepCookie string
+
+func (c stepCookie) name(s *Server) string {
 	if s.cfg.SecureCookies() {
-		return "__Host-pforte_login"
+		return "__Host-pforte_" + string(c)
 	}
-	return "pforte_login"
+	return "pforte_" + string(c)
 }
 
-func (s *Server) setPendingCookie(w http.ResponseWriter, raw string) {
-	http.SetCookie(w, &http.Cookie{Name: s.pendingCookie(), Value: raw, Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: int(mfa.PendingTTL.Seconds())})
+// set stores raw for maxAge seconds; a negative maxAge deletes the cookie.
+func (c stepCookie) set(s *Server, w http.ResponseWriter, raw string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: c.name(s), Value: raw, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
 }
 
-func (s *Server) clearPendingCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: s.pendingCookie(), Value: "", Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: -1})
-}
-
-func (s *Server) pendingID(r *http.Request) string {
-	c, err := r.Cookie(s.pendingCookie())
+func (c stepCookie) get(s *Server, r *http.Request) string {
+	ck, err := r.Cookie(c.name(s))
 	if err != nil {
 		return ""
 	}
-	return c.Value
+	return ck.Value
 }
 
-// askSecondFactor is the step after the right password: an account with a
-// second factor gets no session yet, only a pending login and the way to
-// /anmelden/zweiter-faktor. It reports whether it answered.
+const (
+	loginCookie    stepCookie = "login"
+	ceremonyCookie stepCookie = "passkey"
+)
+
+func (s *Server) setPendingCookie(w http.ResponseWriter, raw string) {
+	loginCookie.set(s, w, raw, int(mfa.PendingTTL.Seconds()))
+}
+
+func (s *Server) clearPendingCookie(w http.ResponseWriter) { loginCookie.set(s, w, "", -1) }
+
+func (s *Server) pendingID(r *http.Request) string { return loginCookie.get(s, r) }
+
+// askSecondFactor is the step after the right password: an account with
+// the app's codes on gets no session yet, only a pending login and the way
+// to /anmelden/zweiter-faktor. (A passkey is a login of its own, not a
+// step after the password.) It reports whether it answered.
 func (s *Server) askSecondFactor(w http.ResponseWriter, r *http.Request, a *pforte.Account, next string) bool {
-	on, err := s.mfa.Enabled(r.Context(), a.ID)
+	on, err := s.mfa.TOTPEnabled(r.Context(), a.ID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return true

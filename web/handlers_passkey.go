@@ -13,27 +13,13 @@ import (
 // the script web/static/passkey.js; errors come as
 // {"error": {"code": …, "message": …}} with the code's status.
 
-// ceremonyCookie carries a passkey ceremony's challenge between the
+// The ceremony cookie carries a passkey ceremony's challenge between the
 // options and the answer.
-func (s *Server) ceremonyCookie() string {
-	if s.cfg.SecureCookies() {
-		return "__Host-pforte_passkey"
-	}
-	return "pforte_passkey"
-}
-
 func (s *Server) setCeremonyCookie(w http.ResponseWriter, raw string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: s.ceremonyCookie(), Value: raw, Path: "/", HttpOnly: true,
-		Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteStrictMode, MaxAge: maxAge})
+	ceremonyCookie.set(s, w, raw, maxAge)
 }
 
-func (s *Server) ceremonyID(r *http.Request) string {
-	c, err := r.Cookie(s.ceremonyCookie())
-	if err != nil {
-		return ""
-	}
-	return c.Value
-}
+func (s *Server) ceremonyID(r *http.Request) string { return ceremonyCookie.get(s, r) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

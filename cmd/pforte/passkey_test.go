@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -83,7 +84,11 @@ func (k *softKey) create(t *testing.T, options []byte, rpID, origin string) []by
 		t.Fatalf("resident key not required: %s", options)
 	}
 	k.userHandle = o.PublicKey.User.ID
-	x, y := k.key.PublicKey.X.FillBytes(make([]byte, 32)), k.key.PublicKey.Y.FillBytes(make([]byte, 32))
+	pub, err := k.key.PublicKey.Bytes() // 0x04 | x | y
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := pub[1:33], pub[33:]
 	cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +203,10 @@ func TestPasskeysOverHTTP(t *testing.T) {
 			t.Fatalf("register: %d %s", pg.Status, pg.Body)
 		}
 		waitFor(t, func() bool { return p.subjectTo(addr, "Neuer Passkey") })
+		// A passkey is a login of its own: the password alone still signs in.
+		if pg := p.post(p.newClient(), "/anmelden", url.Values{"email": {addr}, "password": {goodPW}}); pg.Header.Get("Location") != "/konto" {
+			t.Fatalf("password login with a passkey: %d %q", pg.Status, pg.Header.Get("Location"))
+		}
 		sec := p.get(c, "/konto/sicherheit")
 		items := passkeyItem.FindAllStringSubmatch(sec.Body, -1)
 		if len(items) != 1 {

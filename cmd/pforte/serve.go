@@ -109,6 +109,9 @@ func (a *app) maintain(ctx context.Context) {
 		if _, err := a.db.Q().PruneCounters(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("prune counters", "err", err)
 		}
+		if _, err := a.db.Q().PrunePending(ctx, now); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune pending logins", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -204,7 +204,7 @@ func (s *Server) handleFactorOn() http.Handler {
 					return
 				}
 				s.setSessionCookie(w, id)
-				s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungscodes",
+				s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungs\u00adcodes",
 					Notice: "Der zweite Faktor ist eingeschaltet. Ab jetzt fragen wir bei der Anmeldung nach dem Code aus Ihrer App.",
 					Data:   factorPage{On: true, Codes: codes, JustTurnedOn: true}})
 				return
@@ -239,7 +239,7 @@ func (s *Server) handleNewCodes() http.Handler {
 			s.showFactor(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungscodes",
+		s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungs\u00adcodes",
 			Notice: "Ihre neuen Wiederherstellungscodes sind erzeugt; die bisherigen gelten nicht mehr.",
 			Data:   factorPage{On: true, Codes: codes}})
 	})

@@ -122,6 +122,12 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string, client Cli
 		} else if err != nil {
 			return err
 		}
+		// Links mailed to the old address stop working.
+		for _, kind := range []pforte.TokenKind{pforte.ResetToken, pforte.ConfirmToken} {
+			if err := tx.VoidTokens(ctx, a.ID, kind, now); err != nil {
+				return err
+			}
+		}
 		// The old address learns of it; the mail goes with no account, as
 		// it is no longer the account's address.
 		if _, err := tx.Enqueue(ctx, 0, s.Mail.SecurityNotice(a.Email, mail.NoticeEmailChanged, now), now); err != nil {

@@ -16,6 +16,7 @@ import (
 	"pforte"
 	"pforte/mail"
 	"pforte/store"
+	"pforte/throttle"
 )
 
 // NewWebAuthn configures passkeys for the portal at base: the relying
@@ -195,11 +196,19 @@ func (s *Service) FinishPasskey(ctx context.Context, a *pforte.Account, raw stri
 	return err
 }
 
+// ClientPasskeyLogins bounds the passkey logins one client address may
+// begin (each keeps a challenge for a few minutes); generous, as an
+// office behind one NAT address shares it.
+var ClientPasskeyLogins = throttle.Limit{Max: 300, Window: 15 * time.Minute}
+
 // BeginPasskeyLogin starts a login with a passkey, without an address
 // (discoverable: no allowCredentials); next is where the login goes on to.
-func (s *Service) BeginPasskeyLogin(ctx context.Context, next string) (*protocol.CredentialAssertion, string, error) {
+func (s *Service) BeginPasskeyLogin(ctx context.Context, next, client string) (*protocol.CredentialAssertion, string, error) {
 	if s.WebAuthn == nil {
 		return nil, "", passkeysOff
+	}
+	if err := s.Limits.Client(ctx, "passkey", client, ClientPasskeyLogins); err != nil {
+		return nil, "", err
 	}
 	opts, sd, err := s.WebAuthn.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {

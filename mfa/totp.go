@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/base32"
 	"errors"
 	"image/png"
 	"strings"
@@ -69,6 +70,38 @@ func (s *Service) BeginTOTP(ctx context.Context, a *pforte.Account) (Enrolment, 
 	if err := s.DB.Q().SetPendingTOTP(ctx, a.ID, sealed); err != nil {
 		return Enrolment{}, err
 	}
+	return enrolment(key)
+}
+
+// PendingTOTP is the enrolment in progress (the secret the app has
+// scanned already), for showing the form again after a mistake; ok is
+// false when there is none.
+func (s *Service) PendingTOTP(ctx context.Context, a *pforte.Account) (e Enrolment, ok bool, err error) {
+	t, err := s.DB.Q().TOTPOf(ctx, a.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.PendingSecret == "") {
+		return Enrolment{}, false, nil
+	}
+	if err != nil {
+		return Enrolment{}, false, err
+	}
+	secret, err := s.Keys.Open(t.PendingSecret, keyPurpose)
+	if err != nil {
+		return Enrolment{}, false, err
+	}
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(string(secret))
+	if err != nil {
+		return Enrolment{}, false, err
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.Issuer, AccountName: a.Email, Secret: raw})
+	if err != nil {
+		return Enrolment{}, false, err
+	}
+	e, err = enrolment(key)
+	return e, err == nil, err
+}
+
+// enrolment shows key: its secret, URL and QR code.
+func enrolment(key *otp.Key) (Enrolment, error) {
 	img, err := key.Image(240, 240)
 	if err != nil {
 		return Enrolment{}, err

@@ -172,7 +172,11 @@ func (s *Server) showFactor(w http.ResponseWriter, r *http.Request, err error) {
 			return
 		}
 	} else {
-		en, e := s.mfa.BeginTOTP(r.Context(), a)
+		// After a mistake the same secret again: the app has it already.
+		en, ok, e := s.mfa.PendingTOTP(r.Context(), a)
+		if e == nil && (err == nil || !ok) {
+			en, e = s.mfa.BeginTOTP(r.Context(), a)
+		}
 		if e != nil {
 			s.renderError(w, r, e)
 			return

@@ -35,6 +35,9 @@ func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error, ad
 	if adding && e.Code == pforte.MFAInvalid {
 		status = http.StatusUnprocessableEntity
 	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": string(e.Code), "message": e.Message}})
 }
 
@@ -91,7 +94,7 @@ func (s *Server) handlePasskeyRemove() http.Handler {
 
 func (s *Server) handlePasskeyLoginOptions() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opts, raw, err := s.mfa.BeginPasskeyLogin(r.Context(), safeNext(r.URL.Query().Get("next")))
+		opts, raw, err := s.mfa.BeginPasskeyLogin(r.Context(), safeNext(r.URL.Query().Get("next")), s.client(r))
 		if err != nil {
 			s.jsonError(w, r, err, false)
 			return

@@ -96,8 +96,13 @@ func TestSecondFactorEnrolAndLogin(t *testing.T) {
 		if pg := p.post(c, "/konto/zwei-faktor", url.Values{"code": {"000000"}, "current_password": {goodPW}}); pg.Status != 422 || pg.Code() != "mfa-invalid" {
 			t.Fatalf("wrong code: %d %q", pg.Status, pg.Code())
 		}
-		if pg := p.post(c, "/konto/zwei-faktor", url.Values{"code": {clk.code(t, secret)}, "current_password": {otherPW}}); pg.Status != 401 || pg.Code() != "invalid-credentials" {
+		pg := p.post(c, "/konto/zwei-faktor", url.Values{"code": {clk.code(t, secret)}, "current_password": {otherPW}})
+		if pg.Status != 401 || pg.Code() != "invalid-credentials" {
 			t.Fatalf("wrong password: %d %q", pg.Status, pg.Code())
+		}
+		// The form comes back with the secret the app has scanned.
+		if m := secretAttr.FindStringSubmatch(pg.Body); m == nil || m[1] != secret {
+			t.Fatalf("secret after a mistake: %v, want %s", m, secret)
 		}
 		secret, codes := enrol(t, p, c, clk, goodPW)
 		waitFor(t, func() bool { return p.subjectTo(addr, "Zweiter Faktor eingeschaltet") })
@@ -111,7 +116,7 @@ func TestSecondFactorEnrolAndLogin(t *testing.T) {
 
 		// The password alone opens no session: 303 to the second step.
 		b := p.newClient()
-		pg := p.post(b, "/anmelden", url.Values{"email": {addr}, "password": {goodPW}, "next": {"/konto/passwort"}})
+		pg = p.post(b, "/anmelden", url.Values{"email": {addr}, "password": {goodPW}, "next": {"/konto/passwort"}})
 		if pg.Status != 303 || pg.Header.Get("Location") != "/anmelden/zweiter-faktor" || sessionCookie(t, b, p) != "" {
 			t.Fatalf("password step: %d %q session=%q", pg.Status, pg.Header.Get("Location"), sessionCookie(t, b, p))
 		}

@@ -126,6 +126,9 @@ func TestEmailChange(t *testing.T) {
 			t.Fatalf("confirm form: %d", form.Status)
 		}
 		p.login(old, goodPW)
+		// A reset link mailed to the old address stops working with the change.
+		p.post(p.newClient(), "/passwort-vergessen", url.Values{"email": {old}})
+		reset := p.linkIn(old, "/passwort-neu")
 		tok := hidden(form.Body, "token")
 		if pg := p.post(o, "/konto/email/bestaetigen", url.Values{"token": {tok}}); pg.Status != 200 || !strings.Contains(pg.Body, fresh) {
 			t.Fatalf("confirm: %d %q", pg.Status, pg.Code())
@@ -134,6 +137,9 @@ func TestEmailChange(t *testing.T) {
 			t.Fatalf("confirm again: %d %q", pg.Status, pg.Code())
 		}
 		waitFor(t, func() bool { return p.subjectTo(old, "Anmeldeadresse wurde geändert") })
+		if pg := p.get(p.newClient(), reset); pg.Status != 410 {
+			t.Fatalf("old address's reset link after the change: %d", pg.Status)
+		}
 		if pg := p.post(p.newClient(), "/anmelden", url.Values{"email": {old}, "password": {goodPW}}); pg.Code() != "invalid-credentials" {
 			t.Fatalf("old address after the change: %d %q", pg.Status, pg.Code())
 		}

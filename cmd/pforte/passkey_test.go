@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -242,6 +243,24 @@ func TestPasskeysOverHTTP(t *testing.T) {
 			p.postJSON(b, "/anmelden/passkey/optionen", nil)
 			if pg := p.postJSON(b, "/anmelden/passkey", []byte(junk)); pg.Status != 400 || pg.jsonCode() != "bad-request" {
 				t.Fatalf("login with %.20q: %d %s", junk, pg.Status, pg.Body)
+			}
+		}
+		// Damaged answers (one byte changed anywhere) are refused with a
+		// code, never a 500.
+		rng := mrand.New(mrand.NewPCG(1, 2))
+		for i := range 150 {
+			o := p.postJSON(b, "/anmelden/passkey/optionen", nil)
+			good := key.get(t, []byte(o.Body), "localhost", origin)
+			bad := []byte(string(good))
+			bad[rng.IntN(len(bad))] = byte(rng.IntN(256))
+			if pg := p.postJSON(b, "/anmelden/passkey", bad); pg.Status >= 500 {
+				t.Fatalf("damaged assertion %d: %d %s", i, pg.Status, pg.Body)
+			}
+			o = p.postJSON(c, "/konto/passkeys/optionen", nil)
+			reg := newSoftKey(t).create(t, []byte(o.Body), "localhost", origin)
+			reg[rng.IntN(len(reg))] = byte(rng.IntN(256))
+			if pg := p.postJSON(c, "/konto/passkeys", reg); pg.Status >= 500 {
+				t.Fatalf("damaged credential %d: %d %s", i, pg.Status, pg.Body)
 			}
 		}
 		// An assertion is good for one challenge only.

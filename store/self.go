@@ -149,3 +149,16 @@ func (tx *Tx) MailsOf(ctx context.Context, accountID int64) ([]StoredMail, error
 	}
 	return out, rows.Err()
 }
+
+// PruneMailsWithoutAccount deletes the mails that belong to no account
+// (the notice after a deletion or an address change) once they were sent
+// or given up before cutoff: their recipient is an address Pforte must
+// not keep.
+func (tx *Tx) PruneMailsWithoutAccount(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := tx.q.ExecContext(ctx, `DELETE FROM outbox WHERE account_id IS NULL
+		AND (sent_at < $1 OR failed_at < $1)`, cutoff.UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -112,6 +112,9 @@ func (a *app) maintain(ctx context.Context) {
 		if _, err := a.db.Q().PrunePending(ctx, now); err != nil && ctx.Err() == nil {
 			a.log.Warn("prune pending logins", "err", err)
 		}
+		if _, err := a.db.Q().PruneMailsWithoutAccount(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune mails without account", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return

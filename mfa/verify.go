@@ -43,8 +43,11 @@ func (s *Service) Verify(ctx context.Context, a *pforte.Account, code, client st
 		s.audit(ctx, pforte.EventSecondFactorFailed, a.ID, client, "")
 		return false, codeInvalid
 	}
-	if err := s.Limits.LoginSucceeded(ctx, factorKey(a.ID)); err != nil {
-		s.logError("throttle", err)
+	// A right code is a whole login: both counters start again.
+	for _, key := range []string{a.Email, factorKey(a.ID)} {
+		if err := s.Limits.LoginSucceeded(ctx, key); err != nil {
+			s.logError("throttle", err)
+		}
 	}
 	return recovery, nil
 }

@@ -224,6 +224,23 @@ func TestSecondFactorThrottle(t *testing.T) {
 		addr := "ida@example.de"
 		p.signUp(addr, goodPW)
 		secret, _ := enrol(t, p, p.login(addr, goodPW), clk, goodPW)
+		// A right code after 4 wrong ones is a whole login: the count
+		// starts again.
+		clk.step()
+		a := p.newClient()
+		p.post(a, "/anmelden", url.Values{"email": {addr}, "password": {goodPW}})
+		for i := range 4 {
+			p.post(a, "/anmelden/zweiter-faktor", url.Values{"code": {"22222" + string(rune('0'+i))}})
+		}
+		if pg := p.post(a, "/anmelden/zweiter-faktor", url.Values{"code": {clk.code(t, secret)}}); pg.Status != 303 {
+			t.Fatalf("right code after 4 wrong: %d %q", pg.Status, pg.Code())
+		}
+		for i := range 4 {
+			if pg := p.post(p.newClient(), "/anmelden", url.Values{"email": {addr}, "password": {"Falsch-Passwort1"}}); pg.Status != 401 {
+				t.Fatalf("wrong password %d after a good login: %d %q", i, pg.Status, pg.Code())
+			}
+		}
+		p.post(p.newClient(), "/anmelden", url.Values{"email": {addr}, "password": {goodPW}}) // the count starts again
 		clk.step()
 		c := p.newClient()
 		p.post(c, "/anmelden", url.Values{"email": {addr}, "password": {goodPW}})

@@ -92,6 +92,25 @@ const (
 	EventPasswordsExpired Event = "passwords-expired"
 	EventInactiveNotified Event = "inactive-notified"
 	EventPurged           Event = "purged"
+
+	// Second factor, passkeys and the member's own account. Detail never
+	// holds a code, a secret or an address.
+	EventSecondFactorOn     Event = "second-factor-on"
+	EventSecondFactorOff    Event = "second-factor-off"
+	EventSecondFactorPassed Event = "second-factor-passed"
+	EventSecondFactorFailed Event = "second-factor-failed"
+	EventSecondFactorReset  Event = "second-factor-reset" // by staff: Detail "staff ID: reason"
+	EventRecoveryCodeUsed   Event = "recovery-code-used"
+	EventRecoveryCodesNew   Event = "recovery-codes-new"
+	EventPasskeyAdded       Event = "passkey-added"
+	EventPasskeyRemoved     Event = "passkey-removed"
+	EventPasskeyLogin       Event = "passkey-login"
+	EventPasskeyCloneWarn   Event = "passkey-clone-warning"
+	EventSessionEnded       Event = "session-ended"
+	EventEmailChangeAsked   Event = "email-change-requested"
+	EventEmailChanged       Event = "email-changed"
+	EventAccountDeleted     Event = "account-deleted"
+	EventDataExported       Event = "data-exported"
 )
 
 // AuditEntry is one line of the audit log. It never holds a password or a

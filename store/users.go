@@ -169,21 +169,35 @@ func (tx *Tx) PurgeBatch(ctx context.Context, cutoff time.Time, limit int, now t
 	if err := rows.Err(); err != nil || len(gone) == 0 {
 		return nil, err
 	}
-	keys := make([]any, 0, 2*len(gone))
-	ids := make([]int64, len(gone))
-	for i, a := range gone {
-		keys = append(keys, "login:"+a.Email, "mail:"+a.Email)
-		ids[i] = a.ID
-	}
-	list := placeholders(1, len(keys))
-	if _, err := tx.q.ExecContext(ctx, `DELETE FROM throttle WHERE key IN `+list, keys...); err != nil {
-		return nil, err
-	}
 	detail := "letzte Aktivität vor " + cutoff.In(pforte.DateZone).Format(time.RFC3339)
-	if err := tx.auditEach(ctx, now, pforte.EventPurged, ids, detail); err != nil {
+	if err := tx.forget(ctx, gone, pforte.EventPurged, detail, now); err != nil {
 		return nil, err
 	}
 	return gone, nil
+}
+
+// forget finishes the deletion of accounts gone (a purge, a member's own
+// deletion): their throttle counters go, and the audit keeps one entry ev
+// per account with its id only.
+func (tx *Tx) forget(ctx context.Context, gone []InactiveAccount, ev pforte.Event, detail string, now time.Time) error {
+	if err := tx.forgetCounters(ctx, gone); err != nil {
+		return err
+	}
+	ids := make([]int64, len(gone))
+	for i, a := range gone {
+		ids[i] = a.ID
+	}
+	return tx.auditEach(ctx, now, ev, ids, detail)
+}
+
+// forgetCounters deletes the throttle counters keyed by the addresses.
+func (tx *Tx) forgetCounters(ctx context.Context, gone []InactiveAccount) error {
+	keys := make([]any, 0, 2*len(gone))
+	for _, a := range gone {
+		keys = append(keys, "login:"+a.Email, "mail:"+a.Email)
+	}
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM throttle WHERE key IN `+placeholders(1, len(keys)), keys...)
+	return err
 }
 
 // PurgeInactive deletes every account inactive since before cutoff (see

@@ -168,6 +168,10 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
 		}
+		if s.needsEnrolment(r, st) {
+			http.Redirect(w, r, "/konto/zwei-faktor", http.StatusSeeOther)
+			return
+		}
 		ctx := context.WithValue(r.Context(), authKey, &auth{Account: acct, SessionID: id, SessionHash: st.Hash})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

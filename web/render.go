@@ -70,6 +70,8 @@ type view struct {
 	PolicyJSON  template.JS
 	Codes       []pforte.CodeInfo
 	Policy      policy.Policy
+	// Passkeys tells the pages whether to offer passkeys.
+	Passkeys bool
 }
 
 // ErrorInfo is the code's entry in the one list of codes.
@@ -94,6 +96,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Rules = s.cfg.Policy.Rules()
 	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSON())
 	v.Codes = pforte.Codes
+	v.Passkeys = s.passkeysOn()
 	if a := authOf(r); a != nil && v.Account == nil {
 		v.Account = a.Account
 	}

@@ -18,6 +18,7 @@ import (
 	"pforte/business"
 	"pforte/config"
 	"pforte/metrics"
+	"pforte/mfa"
 	"pforte/session"
 	"pforte/store"
 )
@@ -33,6 +34,7 @@ type Server struct {
 	pages    *pages
 
 	businesses *business.Service
+	mfa        *mfa.Service
 
 	guideOnce sync.Once
 	guide     []byte
@@ -50,6 +52,8 @@ type Deps struct {
 
 	// Businesses serves the /betrieb pages.
 	Businesses *business.Service
+	// MFA serves the second factor, passkeys and /konto/sicherheit.
+	MFA *mfa.Service
 }
 
 // New returns the whole portal as one http.Handler: routes, middleware
@@ -60,7 +64,7 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, businesses: d.Businesses}
+		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA}
 	return s.routes(), nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 
 	"pforte/store/storetest"
 )
@@ -87,8 +88,26 @@ func TestAccessibility(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 	check("/konto")
-	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb"} {
+	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb",
+		"/konto/sicherheit", "/konto/zwei-faktor", "/konto/email", "/konto/loeschen"} {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
 	}
+	// The second factor: the recovery codes once, then the code step.
+	run(chromedp.Navigate(p.URL + "/konto/zwei-faktor"))
+	secret := eval[string](t, ctx, `document.querySelector("[data-totp-secret]").dataset.totpSecret`)
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.SendKeys(chromedp.CSS(`#code`), code), chromedp.SendKeys(chromedp.CSS(`#current_password`), goodPW),
+		chromedp.Click(chromedp.CSS(`form[action="/konto/zwei-faktor"] button`)), chromedp.WaitVisible(chromedp.CSS(`ol.codes`)))
+	check("recovery codes")
+	run(chromedp.Click(chromedp.CSS(`header form[action="/abmelden"] button`)), chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "barriere@example.de"), chromedp.SendKeys(chromedp.CSS(`#password`), goodPW),
+		chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)), chromedp.WaitVisible(chromedp.CSS(`#code`)))
+	check("/anmelden/zweiter-faktor")
+	run(chromedp.SendKeys(chromedp.CSS(`#code`), "000000"), chromedp.Click(chromedp.CSS(`form[action="/anmelden/zweiter-faktor"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="mfa-invalid"]`)))
+	check("second factor refused")
 }

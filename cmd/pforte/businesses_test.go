@@ -348,7 +348,7 @@ func TestStaffSeeEveryBusiness(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if _, err := db.Exec(`UPDATE accounts SET role = 'staff' WHERE email = $1`, "sachbearbeiter@hwk.example"); err != nil {
+		if _, err := db.Exec(`UPDATE accounts SET role = 'support' WHERE email = $1`, "sachbearbeiter@hwk.example"); err != nil {
 			t.Fatal(err)
 		}
 		c := p.login("sachbearbeiter@hwk.example", goodPW)

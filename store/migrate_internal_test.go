@@ -46,7 +46,7 @@ func TestMigrationDayUpgradesSQLite(t *testing.T) {
 		}
 	}
 	// c@ was deleted before the upgrade; only the audit log remembers it.
-	if err := db.Q().Audit(ctx, pforte.AuditEntry{Event: pforte.EventRegistered, AccountID: ids[2]}); err != nil {
+	if _, err := db.sql.Exec(`INSERT INTO audit (at, event, account_id) VALUES ($1, $2, $3)`, now.UnixMilli(), "registered", ids[2]); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.sql.Exec(`DELETE FROM accounts WHERE id = $1`, ids[2]); err != nil {
@@ -91,5 +91,37 @@ func TestMigrationDayUpgradesSQLite(t *testing.T) {
 	a := &pforte.Account{Email: "d@example.de", CreatedAt: now}
 	if err := db.Q().CreateAccount(ctx, a); err != nil || a.ID <= ids[2] {
 		t.Fatalf("new account got id %d (largest used %d): %v", a.ID, ids[2], err)
+	}
+}
+
+// TestStaffRoleBecomesAdmin: migration 00009 turns the one earlier staff
+// role into admin and leaves members alone.
+func TestStaffRoleBecomesAdmin(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "pforte.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sub, _ := fs.Sub(migrations, "migrations/sqlite")
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.sql, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range [][2]string{{"chef@hwk.example", "staff"}, {"max@example.de", "member"}} {
+		if _, err := db.sql.Exec(`INSERT INTO accounts (email, role, created_at) VALUES ($1, $2, 1)`, r[0], r[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for email, want := range map[string]pforte.Role{"chef@hwk.example": pforte.RoleAdmin, "max@example.de": pforte.RoleMember} {
+		if a, err := db.Q().AccountByEmail(ctx, email); err != nil || a.Role != want {
+			t.Errorf("%s after 00009: %v %v, want %s", email, a, err, want)
+		}
 	}
 }

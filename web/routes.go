@@ -46,6 +46,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /betrieb/{number}", s.handleBusinessSlash())
 	mux.Handle("GET /betrieb/{number}/{$}", s.requireBusiness(business.UseServices, s.handleBusinessHome()))
 
+	// The staff console (web/console, its routes in its own routes.go):
+	// behind the session check; it checks the role and second factor.
+	mux.Handle("/verwaltung", s.requireSession(s.console))
+	mux.Handle("/verwaltung/", s.requireSession(s.console))
+
 	// Operations.
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /metrics", s.metricsAccess(s.metrics.Handler()))

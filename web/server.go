@@ -20,6 +20,8 @@ import (
 	"pforte/metrics"
 	"pforte/session"
 	"pforte/store"
+	"pforte/throttle"
+	"pforte/web/console"
 )
 
 // Server holds what the handlers need. Build it with New.
@@ -33,6 +35,7 @@ type Server struct {
 	pages    *pages
 
 	businesses *business.Service
+	console    http.Handler
 
 	guideOnce sync.Once
 	guide     []byte
@@ -50,6 +53,11 @@ type Deps struct {
 
 	// Businesses serves the /betrieb pages.
 	Businesses *business.Service
+
+	// Limits and SecondFactor serve the staff console (/verwaltung).
+	Limits       *throttle.Limiter
+	SecondFactor console.SecondFactor
+	WakeMail     func()
 }
 
 // New returns the whole portal as one http.Handler: routes, middleware
@@ -61,6 +69,10 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
 		log: d.Log, pages: p, businesses: d.Businesses}
+	if s.console, err = console.New(console.Deps{Host: consoleHost{s}, DB: d.DB, Accounts: d.Accounts, Businesses: d.Businesses,
+		Limits: d.Limits, SecondFactor: d.SecondFactor, WakeMail: d.WakeMail}); err != nil {
+		return nil, err
+	}
 	return s.routes(), nil
 }
 

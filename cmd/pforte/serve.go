@@ -47,7 +47,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	m := metrics.New(outbox.Depth)
 	a.accounts.CountLogin = m.Login
 	handler, err := web.New(web.Deps{Config: cfg, DB: a.db, Accounts: a.accounts, Sessions: a.sessions, Metrics: m, Log: log,
-		Businesses: a.businesses})
+		Businesses: a.businesses, Limits: a.limits, SecondFactor: noSecondFactor{}, WakeMail: worker.Wake})
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,9 @@ func (h consoleHost) Render(w http.ResponseWriter, r *http.Request, status int, 
 	h.s.render(w, r, status, "verwaltung/"+p.Name, v)
 }
 
-func (h consoleHost) Error(w http.ResponseWriter, r *http.Request, err error) { h.s.renderError(w, r, err) }
+func (h consoleHost) Error(w http.ResponseWriter, r *http.Request, err error) {
+	h.s.renderError(w, r, err)
+}
 
 func (h consoleHost) Signed(r *http.Request) (*pforte.Account, *store.StoredSession) {
 	a := authOf(r)

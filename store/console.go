@@ -187,10 +187,11 @@ func (tx *Tx) UndeliveredMails(ctx context.Context, limit int) ([]MailInfo, erro
 }
 
 // RetryMail makes an undelivered mail due now with fresh attempts (a mail
-// given up included) and returns it; ErrNotFound if it was sent or is gone.
+// given up included) and returns it; ErrNotFound if it was sent, is gone,
+// or a worker holds it right now (its outcome would undo the retry).
 func (tx *Tx) RetryMail(ctx context.Context, id int64, now time.Time) (MailInfo, error) {
-	list, err := scanMailInfos(tx.q.QueryContext(ctx, `UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = $1,
-		lease_until = 0 WHERE id = $2 AND sent_at IS NULL RETURNING `+mailInfoColumns, now.UnixMilli(), id))
+	list, err := scanMailInfos(tx.q.QueryContext(ctx, `UPDATE outbox SET failed_at = NULL, attempts = 0, next_attempt_at = $1
+		WHERE id = $2 AND sent_at IS NULL AND lease_until <= $1 RETURNING `+mailInfoColumns, now.UnixMilli(), id))
 	if err != nil {
 		return MailInfo{}, err
 	}

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -296,6 +300,218 @@ func TestConsoleAdminDeletesAndManagesStaff(t *testing.T) {
 		revoked := p.staffAudit(pforte.EventStaffRoleRevoked, admin)
 		if revoked[0].Email != "neu@hwk.example" {
 			t.Fatalf("revoke audit: %+v", revoked[0])
+		}
+	})
+}
+
+func TestConsoleBusinessesAndPrintBatch(t *testing.T) {
+	eachPortal(t, nil, func(t *testing.T, p *portal) {
+		if _, errOut, err := p.cli("businesses", "import", registerFile(t, "register.csv", registerCSV)); err != nil {
+			t.Fatalf("import: %v %s", err, errOut)
+		}
+		const member, helper = "inhaber@example.de", "hilfe@hwk.example"
+		p.signUp(member, goodPW)
+		mc := p.login(member, goodPW)
+		if pg := p.post(mc, "/betrieb/pin-beantragen", url.Values{"business": {"0815-4711"}}); pg.Status != 200 {
+			t.Fatalf("member's PIN request: %d %q", pg.Status, pg.Code())
+		}
+		desk := p.staff(helper, "support", "pwd", "otp")
+
+		// Search by the start of a number and by a part of a name.
+		if pg := p.get(desk, "/verwaltung/betriebe?q=0815"); !strings.Contains(pg.Body, `href="/verwaltung/betriebe/0815-4711"`) || strings.Contains(pg.Body, "/verwaltung/betriebe/4712") {
+			t.Fatalf("search by number: %d", pg.Status)
+		}
+		if pg := p.get(desk, "/verwaltung/betriebe?q=anders"); !strings.Contains(pg.Body, `href="/verwaltung/betriebe/4712"`) {
+			t.Fatalf("search by name: %d", pg.Status)
+		}
+		// Staff queue a letter for the other business, as a member would.
+		if pg := p.post(desk, "/verwaltung/betriebe/4712/pin-brief", nil); pg.Status != 303 || !strings.HasSuffix(pg.Header.Get("Location"), "erledigt=brief") {
+			t.Fatalf("queue letter: %d %s", pg.Status, pg.Header.Get("Location"))
+		}
+		if pg := p.post(desk, "/verwaltung/betriebe/4712/pin-brief", nil); !strings.HasSuffix(pg.Header.Get("Location"), "erledigt=offen") {
+			t.Fatalf("second letter: %s", pg.Header.Get("Location"))
+		}
+		if pg := p.post(desk, "/verwaltung/betriebe/9999/pin-brief", nil); pg.Status != 404 {
+			t.Fatalf("letter to an unknown business: %d", pg.Status)
+		}
+		letters := p.get(desk, "/verwaltung/briefe")
+		if strings.Count(letters.Body, "data-request-id=") != 2 || !strings.Contains(letters.Body, "Maßbacher Straße 12") {
+			t.Fatalf("pending letters: %d", letters.Status)
+		}
+
+		// The print batch: one PDF, a sheet per letter, each with its PIN.
+		pg := p.post(desk, "/verwaltung/briefe/drucken", nil)
+		if pg.Status != 200 || pg.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(pg.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("print: %d %s", pg.Status, pg.Header.Get("Content-Type"))
+		}
+		sheets := readBatch(t, pg.Body, 2)
+		pins := map[string]string{}
+		for _, sh := range sheets {
+			for _, number := range []string{"0815-4711", "4712"} {
+				if strings.Contains(sh, "Betriebsnummer "+number) {
+					pins[number] = letterPIN.FindString(sh)
+				}
+			}
+		}
+		if len(pins) != 2 || pins["0815-4711"] == "" || pins["4712"] == "" {
+			t.Fatalf("PINs in the batch: %v", pins)
+		}
+		if pg := p.get(desk, "/verwaltung/briefe"); !strings.Contains(pg.Body, "Keine PIN-Briefe offen") {
+			t.Fatal("letters still pending after the print")
+		}
+		if pg := p.post(desk, "/verwaltung/briefe/drucken", nil); pg.Status != 404 || pg.Code() != "not-found" {
+			t.Fatalf("print with nothing pending: %d %q", pg.Status, pg.Code())
+		}
+		// The printed PIN links the member's account.
+		if pg := p.post(mc, "/betrieb/verknuepfen", url.Values{"business": {"0815-4711"}, "pin": {pins["0815-4711"]}}); pg.Status != 303 {
+			t.Fatalf("link with the printed PIN: %d %q", pg.Status, pg.Code())
+		}
+		page := p.get(desk, "/verwaltung/betriebe/0815-4711")
+		if !strings.Contains(page.Body, member) || !strings.Contains(page.Body, "gedruckt") || strings.Contains(page.Body, pins["0815-4711"]) {
+			t.Fatalf("business page: %d", page.Status)
+		}
+		// The member is found by the business number.
+		if pg := p.get(desk, "/verwaltung/konten?q=0815-4711"); !strings.Contains(pg.Body, `href="/verwaltung/konten/`+p.accountID(member)+`"`) {
+			t.Fatal("search by business number")
+		}
+
+		// Lockout: five wrong PINs lock the business; staff lift it.
+		for range 5 {
+			p.post(mc, "/betrieb/verknuepfen", url.Values{"business": {"4712"}, "pin": {"2222-2222-2222"}})
+		}
+		if pg := p.post(mc, "/betrieb/verknuepfen", url.Values{"business": {"4712"}, "pin": {pins["4712"]}}); pg.Code() != "pin-locked" {
+			t.Fatalf("not locked: %q", pg.Code())
+		}
+		if pg := p.get(desk, "/verwaltung/betriebe/4712"); !strings.Contains(pg.Body, `data-field="lockout">gesperrt bis`) {
+			t.Fatal("business page does not show the lockout")
+		}
+		if pg := p.post(desk, "/verwaltung/betriebe/4712/sperre-aufheben", nil); pg.Status != 303 {
+			t.Fatalf("clear lockout: %d", pg.Status)
+		}
+		if pg := p.post(mc, "/betrieb/verknuepfen", url.Values{"business": {"4712"}, "pin": {pins["4712"]}}); pg.Status != 303 {
+			t.Fatalf("link after the lockout was lifted: %d %q", pg.Status, pg.Code())
+		}
+
+		// Unlink: the member loses that business's services.
+		if pg := p.post(desk, "/verwaltung/betriebe/4712/trennen", url.Values{"account": {p.accountID(member)}}); pg.Status != 303 {
+			t.Fatalf("unlink: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.get(mc, "/betrieb/4712/"); pg.Status != 403 {
+			t.Fatalf("member after unlink: %d", pg.Status)
+		}
+		if pg := p.post(desk, "/verwaltung/betriebe/4712/trennen", url.Values{"account": {p.accountID(member)}}); pg.Status != 404 {
+			t.Fatalf("unlink twice: %d", pg.Status)
+		}
+		if pg := p.post(desk, "/verwaltung/betriebe/4712/trennen", url.Values{"account": {"x"}}); pg.Status != 400 {
+			t.Fatalf("unlink without an account: %d", pg.Status)
+		}
+		for _, ev := range []pforte.Event{pforte.EventPINLetterRendered, pforte.EventStaffPINUnlocked, pforte.EventBusinessUnlinked, pforte.EventPINRequested} {
+			p.staffAudit(ev, helper)
+		}
+		assertAudit(t, p)
+	})
+}
+
+// readBatch reads a print batch back with pdftotext and returns its
+// sheets, checking there are n.
+func readBatch(t *testing.T, pdf string, n int) []string {
+	t.Helper()
+	pdftotext := poppler(t, "pdftotext")
+	if pdftotext == "" {
+		t.Skip("no pdftotext")
+	}
+	path := filepath.Join(t.TempDir(), "batch.pdf")
+	if err := os.WriteFile(path, []byte(pdf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	text, err := exec.Command(pdftotext, "-layout", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v\n%s", err, text)
+	}
+	sheets := strings.Split(strings.TrimRight(string(text), "\f\n"), "\f")
+	if len(sheets) != n {
+		t.Fatalf("batch has %d sheets, want %d", len(sheets), n)
+	}
+	for i, sh := range sheets {
+		if len(letterPIN.FindAllString(sh, -1)) != 1 || !strings.Contains(sh, "Sehr geehrte Damen und Herren") {
+			t.Errorf("sheet %d is not one letter with one PIN:\n%s", i+1, sh)
+		}
+	}
+	return sheets
+}
+
+func TestConsoleOutboxAndAuditCSV(t *testing.T) {
+	eachPortal(t, map[string]string{"PFORTE_MAIL_RETRY": "1h"}, func(t *testing.T, p *portal) {
+		const helper = "hilfe@hwk.example"
+		desk := p.staff(helper, "support", "pwd", "otp")
+		p.SMTP.SetFailing(true)
+		p.post(p.newClient(), "/passwort-vergessen", url.Values{"email": {helper}})
+		var mailID string
+		waitFor(t, func() bool {
+			pg := p.get(desk, "/verwaltung/post")
+			// Retrying, and the failed attempt is over (its error shown).
+			m := regexp.MustCompile(`data-mail-id="(\d+)" data-mail-state="retrying">.*zuletzt: `).FindStringSubmatch(pg.Body)
+			if m != nil {
+				mailID = m[1]
+			}
+			return m != nil
+		})
+		before := p.mailsTo(helper)
+		p.SMTP.SetFailing(false)
+		if pg := p.post(desk, "/verwaltung/post/"+mailID+"/erneut", nil); pg.Status != 303 {
+			t.Fatalf("retry: %d %q", pg.Status, pg.Code())
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for p.mailsTo(helper) != before+1 {
+			if time.Now().After(deadline) {
+				mails, _ := p.openDB().Q().UndeliveredMails(context.Background(), 10)
+				t.Fatalf("retried mail not delivered: %+v\n%s", mails, p.stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		p.linkIn(helper, "/passwort-neu")
+		if pg := p.get(desk, "/verwaltung/post"); !strings.Contains(pg.Body, "Alle Mails sind zugestellt") {
+			t.Fatal("outbox not empty after the retry")
+		}
+		if pg := p.post(desk, "/verwaltung/post/"+mailID+"/erneut", nil); pg.Status != 404 {
+			t.Fatalf("retry of a sent mail: %d", pg.Status)
+		}
+		p.staffAudit(pforte.EventStaffMailRetried, helper)
+
+		// The audit log: filtered on the page, and as CSV.
+		p.post(p.newClient(), "/anmelden", url.Values{"email": {helper}, "password": {"Falsch-Passwort1"}})
+		pg := p.get(desk, "/verwaltung/protokoll?event=login-failed&account="+url.QueryEscape(helper))
+		if strings.Count(pg.Body, `data-event="login-failed"`) != 1 || strings.Contains(pg.Body, `data-event="staff-mail-retried"`) {
+			t.Fatalf("filtered log: %d", pg.Status)
+		}
+		if pg := p.get(desk, "/verwaltung/protokoll?since=gestern"); pg.Status != 400 || pg.Code() != "bad-request" {
+			t.Fatalf("bad since: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.get(desk, "/verwaltung/protokoll?account=niemand@example.de"); strings.Contains(pg.Body, "data-event=") {
+			t.Fatal("unknown account shows entries")
+		}
+		res := p.get(desk, "/verwaltung/protokoll?format=csv&since="+time.Now().Format("2006-01-02"))
+		if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("csv: %d %s", res.Status, res.Header.Get("Content-Type"))
+		}
+		rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+		if err != nil || len(rows) < 4 {
+			t.Fatalf("csv: %v, %d rows", err, len(rows))
+		}
+		if strings.Join(rows[0], ",") != "id,at,event,account_id,email,actor_id,actor,client,detail" {
+			t.Fatalf("csv header: %v", rows[0])
+		}
+		found := false
+		for _, r := range rows[1:] {
+			if _, err := time.Parse(time.RFC3339, r[1]); err != nil || len(r) != 9 {
+				t.Fatalf("csv row: %v", r)
+			}
+			if r[2] == "staff-mail-retried" && r[4] == helper && r[6] == helper && r[8] == "mail="+mailID {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("csv lacks the retry: %v", rows)
 		}
 	})
 }

@@ -61,7 +61,7 @@ func (c *Console) handleRetry() http.Handler {
 				ActorID: staffOf(r).ID, Client: c.Host.Client(r), Detail: "mail=" + strconv.FormatInt(id, 10)})
 		})
 		if errors.Is(err, store.ErrNotFound) {
-			c.showOutbox(w, r, "", pforte.Errorf(pforte.NotFound, "Diese Mail ist schon zugestellt oder gelöscht."))
+			c.showOutbox(w, r, "", pforte.Errorf(pforte.NotFound, "Diese Mail ist schon zugestellt, wird gerade zugestellt oder ist gelöscht. Bitte laden Sie die Seite neu."))
 			return
 		}
 		if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,15 +62,38 @@ type AccountHit struct {
 }
 
 // SearchAccounts finds up to limit accounts whose address contains part
-// (lower case) or that are linked to the business number, by address.
-// On PostgreSQL a trigram index serves the part; SQLite reads the
-// addresses' index through.
+// (lower case) or that are linked to the business number, by address. Two
+// queries, each ordered and limited, so that a part every address has
+// stops after limit rows: on PostgreSQL a trigram index serves a rare
+// part and the address index a common one; SQLite reads the addresses'
+// index through.
 func (tx *Tx) SearchAccounts(ctx context.Context, part, number string, limit int) ([]AccountHit, error) {
-	const cols = `accounts.id, accounts.email, accounts.role, accounts.confirmed_at, accounts.created_at, accounts.last_login_at`
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+cols+` FROM accounts WHERE $1 <> '' AND email LIKE $2 ESCAPE '\'
-		UNION SELECT `+cols+` FROM accounts JOIN business_links ON business_links.account_id = accounts.id
-		WHERE business_links.business_number = $3
-		ORDER BY email LIMIT $4`, part, likeContains(part), number, limit)
+	const cols = `SELECT accounts.id, accounts.email, accounts.role, accounts.confirmed_at, accounts.created_at, accounts.last_login_at FROM accounts`
+	var out []AccountHit
+	if number != "" {
+		hits, err := scanHits(tx.q.QueryContext(ctx, cols+` JOIN business_links ON business_links.account_id = accounts.id
+			WHERE business_links.business_number = $1 ORDER BY accounts.email LIMIT $2`, number, limit))
+		if err != nil {
+			return nil, err
+		}
+		out = hits
+	}
+	if part != "" {
+		hits, err := scanHits(tx.q.QueryContext(ctx, cols+` WHERE email LIKE $1 ESCAPE '\' ORDER BY email LIMIT $2`, likeContains(part), limit))
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hits {
+			if !slices.ContainsFunc(out, func(o AccountHit) bool { return o.ID == h.ID }) {
+				out = append(out, h)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b AccountHit) int { return strings.Compare(a.Email, b.Email) })
+	return out[:min(len(out), limit)], nil
+}
+
+func scanHits(rows *sql.Rows, err error) ([]AccountHit, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pforte"
+	"pforte/account"
 	"pforte/store"
 	"pforte/throttle"
 )
@@ -53,34 +54,41 @@ func dayStart(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, pforte.DateZone)
 }
 
-// accountSearch is the data of /verwaltung/konten.
-type accountSearch struct {
+// search is the data of a search page: the query and its first hits.
+type search[T any] struct {
 	Q    string
-	Hits []store.AccountHit
+	Hits []T
 	More bool
+}
+
+// showSearch answers a search page: find runs with the query in lower
+// case and, if it is one, the business number it names.
+func showSearch[T any](c *Console, w http.ResponseWriter, r *http.Request, p Page, find func(ctx context.Context, part, number string, limit int) ([]T, error)) {
+	s := search[T]{Q: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if len(s.Q) > 200 {
+		c.Host.Error(w, r, pforte.Errorf(pforte.BadRequest, "Der Suchbegriff ist zu lang."))
+		return
+	}
+	if s.Q != "" {
+		number, _ := pforte.NormalizeBusinessNumber(s.Q)
+		hits, err := find(r.Context(), strings.ToLower(s.Q), number, searchLimit+1)
+		if err != nil {
+			c.Host.Error(w, r, err)
+			return
+		}
+		s.Hits, s.More = hits[:min(len(hits), searchLimit)], len(hits) > searchLimit
+	}
+	p.Data = s
+	c.Host.Render(w, r, http.StatusOK, p)
 }
 
 func (c *Console) handleAccountSearch() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := accountSearch{Q: strings.TrimSpace(r.URL.Query().Get("q"))}
-		if len(s.Q) > 200 {
-			c.Host.Error(w, r, pforte.Errorf(pforte.BadRequest, "Der Suchbegriff ist zu lang."))
-			return
-		}
-		if s.Q != "" {
-			number, _ := pforte.NormalizeBusinessNumber(s.Q)
-			hits, err := c.DB.Q().SearchAccounts(r.Context(), strings.ToLower(s.Q), number, searchLimit+1)
-			if err != nil {
-				c.Host.Error(w, r, err)
-				return
-			}
-			s.Hits, s.More = hits[:min(len(hits), searchLimit)], len(hits) > searchLimit
-		}
 		notice := ""
 		if r.URL.Query().Get("geloescht") != "" {
 			notice = "Das Konto ist gelöscht."
 		}
-		c.Host.Render(w, r, http.StatusOK, Page{Name: "konten", Title: "Konten", Notice: notice, Data: s})
+		showSearch(c, w, r, Page{Name: "konten", Title: "Konten", Notice: notice}, c.DB.Q().SearchAccounts)
 	})
 }
 
@@ -176,24 +184,24 @@ type action struct {
 
 var (
 	actConfirm = action{"bestaetigung", "Eine neue Bestätigungsmail ist unterwegs; ältere Bestätigungslinks gelten nicht mehr.",
-		func(c *Console, r *http.Request, id int64, _ url.Values) error {
-			return c.Accounts.MailConfirmationByStaff(r.Context(), id, staffOf(r).ID, c.Host.Client(r))
-		}}
+		byStaff((*account.Service).MailConfirmationByStaff)}
 	actReset = action{"passwort-link", "Ein Link zum Setzen eines neuen Passworts ist an das Mitglied unterwegs.",
-		func(c *Console, r *http.Request, id int64, _ url.Values) error {
-			return c.Accounts.MailResetByStaff(r.Context(), id, staffOf(r).ID, c.Host.Client(r))
-		}}
+		byStaff((*account.Service).MailResetByStaff)}
 	actEndSessions = action{"sitzungen", "Alle Sitzungen des Kontos sind beendet.",
-		func(c *Console, r *http.Request, id int64, _ url.Values) error {
-			return c.Accounts.EndSessionsByStaff(r.Context(), id, staffOf(r).ID, c.Host.Client(r))
-		}}
+		byStaff((*account.Service).EndSessionsByStaff)}
 	actClearThrottle = action{"sperre", "Die Anmeldesperre ist aufgehoben.",
-		func(c *Console, r *http.Request, id int64, _ url.Values) error {
-			return c.Accounts.ClearThrottleByStaff(r.Context(), id, staffOf(r).ID, c.Host.Client(r))
-		}}
+		byStaff((*account.Service).ClearThrottleByStaff)}
 	actResetSecondFactor = action{"zwei-faktor", "Der zweite Faktor und alle Passkeys des Kontos sind ausgeschaltet; das Mitglied ist per Mail informiert.",
 		(*Console).resetSecondFactor}
 )
+
+// byStaff makes an action of a staff action of the account service, run
+// by the acting staff account from its client.
+func byStaff(fn func(*account.Service, context.Context, int64, int64, string) error) func(*Console, *http.Request, int64, url.Values) error {
+	return func(c *Console, r *http.Request, id int64, _ url.Values) error {
+		return fn(c.Accounts, r.Context(), id, staffOf(r).ID, c.Host.Client(r))
+	}
+}
 
 var actions = []action{actConfirm, actReset, actEndSessions, actClearThrottle, actResetSecondFactor}
 

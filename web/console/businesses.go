@@ -1,42 +1,23 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"pforte"
 	"pforte/business"
 	"pforte/store"
 )
 
-// businessSearch is the data of /verwaltung/betriebe.
-type businessSearch struct {
-	Q    string
-	Hits []pforte.Business
-	More bool
-}
-
 func (c *Console) handleBusinessSearch() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := businessSearch{Q: strings.TrimSpace(r.URL.Query().Get("q"))}
-		if len(s.Q) > 200 {
-			c.Host.Error(w, r, pforte.Errorf(pforte.BadRequest, "Der Suchbegriff ist zu lang."))
-			return
-		}
-		if s.Q != "" {
-			number, _ := pforte.NormalizeBusinessNumber(s.Q)
-			hits, err := c.DB.Q().SearchBusinesses(r.Context(), number, strings.ToLower(s.Q), searchLimit+1)
-			if err != nil {
-				c.Host.Error(w, r, err)
-				return
-			}
-			s.Hits, s.More = hits[:min(len(hits), searchLimit)], len(hits) > searchLimit
-		}
-		c.Host.Render(w, r, http.StatusOK, Page{Name: "betriebe", Title: "Betriebe", Data: s})
+		showSearch(c, w, r, Page{Name: "betriebe", Title: "Betriebe"}, func(ctx context.Context, part, number string, limit int) ([]pforte.Business, error) {
+			return c.DB.Q().SearchBusinesses(ctx, number, part, limit)
+		})
 	})
 }
 

@@ -46,8 +46,9 @@ func TestBrowserConsoleSupportCase(t *testing.T) {
 		}
 	}
 	step(chromedp.Navigate(p.URL+"/verwaltung"), chromedp.Click(chromedp.CSS(`nav.console-nav a[href="/verwaltung/konten"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS(`#q`), "weiß@bäckerei"),
-		chromedp.Click(chromedp.CSS(`form[role=search] button`)), chromedp.WaitVisible(chromedp.CSS(`table.list`)))
+		// By keyboard: type, Enter.
+		chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS(`#q`), "weiß@bäckerei\r"),
+		chromedp.WaitVisible(chromedp.CSS(`table.list`)))
 	if n := eval[int](t, ctx, `document.querySelectorAll("tr[data-account-id]").length`); n != 1 {
 		t.Fatalf("%d hits", n)
 	}
@@ -55,7 +56,9 @@ func TestBrowserConsoleSupportCase(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector("dd[data-field=email]").textContent`); got != member {
 		t.Fatalf("account page of %q", got)
 	}
-	step(chromedp.Click(chromedp.CSS(`form[action$="/passwort-link-senden"] button`)), chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
+	// The button by keyboard too: focus, Enter.
+	step(chromedp.Focus(chromedp.CSS(`form[action$="/passwort-link-senden"] button`)),
+		chromedp.SendKeys(chromedp.CSS(`form[action$="/passwort-link-senden"] button`), "\r"), chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
 	if !strings.Contains(eval[string](t, ctx, `document.querySelector("p.notice").textContent`), "neuen Passworts") {
 		t.Fatal("no notice after sending the link")
 	}

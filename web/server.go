@@ -70,7 +70,7 @@ func New(d Deps) (http.Handler, error) {
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
 		log: d.Log, pages: p, businesses: d.Businesses}
 	if s.console, err = console.New(console.Deps{Host: consoleHost{s}, DB: d.DB, Accounts: d.Accounts, Businesses: d.Businesses,
-		Limits: d.Limits, SecondFactor: d.SecondFactor, WakeMail: d.WakeMail}); err != nil {
+		Limits: d.Limits, SecondFactor: d.SecondFactor, WakeMail: d.WakeMail, Idle: d.Config.SessionIdle}); err != nil {
 		return nil, err
 	}
 	return s.routes(), nil

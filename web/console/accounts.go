@@ -98,7 +98,7 @@ type accountPage struct {
 	Account      pforte.Account
 	SecondFactor bool
 	Throttle     throttle.LoginState
-	Sessions     []store.StoredSession
+	Sessions     []sessionRow
 	Businesses   []pforte.Business
 	Mails        []store.MailInfo
 	Audit        []pforte.AuditEntry
@@ -124,8 +124,13 @@ func (c *Console) loadAccount(ctx context.Context, id int64, staff *pforte.Accou
 	if p.Throttle, err = c.Limits.LoginState(ctx, a.Email); err != nil {
 		return nil, err
 	}
-	if p.Sessions, err = q.SessionsOfAccount(ctx, id); err != nil {
+	sessions, err := q.SessionsOfAccount(ctx, id)
+	if err != nil {
 		return nil, err
+	}
+	now := c.now()
+	for _, st := range sessions {
+		p.Sessions = append(p.Sessions, sessionRow{st, now.Sub(st.LastSeenAt) < c.Idle && now.Before(st.ExpiresAt)})
 	}
 	if p.Businesses, err = q.LinkedBusinesses(ctx, id); err != nil {
 		return nil, err
@@ -135,6 +140,13 @@ func (c *Console) loadAccount(ctx context.Context, id int64, staff *pforte.Accou
 	}
 	p.Audit, err = q.AuditLog(ctx, store.AuditFilter{AccountID: id, ActorToo: true, Limit: auditLimit})
 	return p, err
+}
+
+// sessionRow is a session on the account page: live, or timed out and
+// not yet pruned.
+type sessionRow struct {
+	store.StoredSession
+	Live bool
 }
 
 // expiredAt is when the password of a expired, its creation for an

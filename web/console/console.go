@@ -94,7 +94,10 @@ type Deps struct {
 	SecondFactor SecondFactor
 	// WakeMail nudges the mail worker after a mail was made due.
 	WakeMail func()
-	Now      func() time.Time
+	// Idle is the sessions' idle timeout, to tell live sessions from
+	// those that timed out but are not yet pruned.
+	Idle time.Duration
+	Now  func() time.Time
 }
 
 // Console serves /verwaltung. Build it with New.

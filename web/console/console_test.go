@@ -287,7 +287,15 @@ func TestAccountPageShowsNoSecrets(t *testing.T) {
 		if err != nil || len(mails) != 1 || mails[0].State() != store.MailWaiting {
 			t.Fatalf("queued mail: %+v %v", mails, err)
 		}
+		// A session that timed out a minute ago but is not yet pruned.
+		old := &session.Sessions{DB: d.db, Idle: 10 * time.Minute, Max: 12 * time.Hour, Now: func() time.Time { return time.Now().Add(-11 * time.Minute) }}
+		if _, err := old.Start(ctx, memberID, "", session.Login{Client: "10.0.0.9", Methods: []string{"pwd"}}); err != nil {
+			t.Fatal(err)
+		}
 		page := d.do(admin, "GET", "/verwaltung/konten/"+itoa(memberID), nil)
+		if strings.Count(page.body, `data-session-live="true"`) != 1 || strings.Count(page.body, `data-session-live="false"`) != 1 {
+			t.Errorf("sessions not told apart: live %d, ended %d", strings.Count(page.body, `data-session-live="true"`), strings.Count(page.body, `data-session-live="false"`))
+		}
 		acct, _ := d.db.Q().AccountByID(ctx, memberID)
 		st, _ := d.db.Q().SessionByHash(ctx, pforte.HashSecret(memberSession))
 		for name, secret := range map[string]string{"password hash": acct.PasswordHash, "session id": memberSession, "session hash": st.Hash, "sid": st.SID} {

@@ -207,6 +207,16 @@ func TestAccessNeedsRoleAndSecondFactor(t *testing.T) {
 		if a := d.do(support, "GET", "/verwaltung", nil); a.status != 403 || a.code() != "forbidden" {
 			t.Errorf("revoked support: %d %q", a.status, a.code())
 		}
+		// The portal's idle rule holds here too: a staff session idle for
+		// longer than 10 minutes is over.
+		idle := &session.Sessions{DB: d.db, Idle: 10 * time.Minute, Max: 12 * time.Hour, Now: func() time.Time { return time.Now().Add(-10*time.Minute - time.Second) }}
+		stale, err := idle.Start(context.Background(), d.ids["admin@hwk.example"], "", session.Login{Methods: []string{"pwd", "otp"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := d.do(stale, "GET", "/verwaltung", nil); a.status != 303 || !strings.HasPrefix(a.header.Get("Location"), "/anmelden?abgelaufen=1") {
+			t.Errorf("idle staff session: %d %s", a.status, a.header.Get("Location"))
+		}
 		if a := d.do(d.as("admin@hwk.example", "pwd", "otp"), "GET", "/verwaltung/gibt-es-nicht", nil); a.status != 404 {
 			t.Errorf("unknown console page: %d", a.status)
 		}

@@ -132,3 +132,45 @@ func BenchmarkConsoleSearch(b *testing.B) {
 		}
 	}
 }
+
+// DeleteAccount goes the purge's way: the account with what hangs on it,
+// its throttle counters, and one audit entry that keeps its number.
+func TestDeleteAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		db := storetest.Open(t, url)
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		a := &pforte.Account{Email: "weg@example.de", CreatedAt: now}
+		if err := db.Q().CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Q().CreateSession(ctx, store.StoredSession{Hash: "h", AccountID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Q().Hit(ctx, "login:weg@example.de", now, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			return tx.DeleteAccount(ctx, a.ID, pforte.AuditEntry{At: now, Event: pforte.EventStaffDeleted, ActorID: 77, Client: "c", Detail: "Wunsch"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Q().AccountByID(ctx, a.ID); err != store.ErrNotFound {
+			t.Fatalf("account still there: %v", err)
+		}
+		if n, _ := db.Q().CountSessions(ctx, a.ID); n != 0 {
+			t.Fatalf("%d sessions left", n)
+		}
+		if c, _ := db.Q().Peek(ctx, "login:weg@example.de", now, time.Hour); c.Count != 0 {
+			t.Fatal("throttle counter left")
+		}
+		log, err := db.Q().AuditLog(ctx, store.AuditFilter{AccountID: a.ID})
+		if err != nil || len(log) != 1 || log[0].Event != pforte.EventStaffDeleted || log[0].ActorID != 77 || log[0].Detail != "Wunsch" || log[0].Email != "" {
+			t.Fatalf("audit: %+v %v", log, err)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteAccount(ctx, a.ID, pforte.AuditEntry{}) }); err != store.ErrNotFound {
+			t.Fatalf("delete twice: %v", err)
+		}
+	})
+}

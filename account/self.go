@@ -154,7 +154,7 @@ func (s *Service) DeleteOwn(ctx context.Context, a *pforte.Account, client Clien
 		if _, err := tx.DeleteSessionsOf(ctx, a.ID, ""); err != nil {
 			return err
 		}
-		return tx.DeleteAccount(ctx, a.ID, pforte.EventAccountDeleted, "vom Mitglied selbst", now)
+		return tx.DeleteAccount(ctx, a.ID, pforte.AuditEntry{At: now, Event: pforte.EventAccountDeleted, Detail: "vom Mitglied selbst"})
 	})
 	if err == nil {
 		s.wake()

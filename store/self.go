@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
-	"pforte"
 )
 
 // EmailChange is a requested change of an account's login address,
@@ -77,21 +75,6 @@ func (tx *Tx) SetEmail(ctx context.Context, id int64, old, email string) error {
 		return err
 	}
 	return tx.forgetCounters(ctx, []InactiveAccount{{ID: id, Email: old}})
-}
-
-// DeleteAccount deletes one account as a purge does (PurgeBatch): with it
-// go its sessions, tokens, mails, factors and links; its counters are
-// deleted and the audit keeps one entry ev with its id only.
-func (tx *Tx) DeleteAccount(ctx context.Context, id int64, ev pforte.Event, detail string, now time.Time) error {
-	var a InactiveAccount
-	err := tx.q.QueryRowContext(ctx, `DELETE FROM accounts WHERE id = $1 RETURNING id, email`, id).Scan(&a.ID, &a.Email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	if err != nil {
-		return err
-	}
-	return tx.forget(ctx, []InactiveAccount{a}, ev, detail, now)
 }
 
 // SessionsOf lists the live sessions of an account, the newest first.

@@ -35,7 +35,7 @@ func TestDeleteAccountAsAPurgeDoes(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = db.Tx(ctx, func(tx *store.Tx) error {
-			return tx.DeleteAccount(ctx, a.ID, pforte.EventAccountDeleted, "vom Mitglied selbst", now)
+			return tx.DeleteAccount(ctx, a.ID, pforte.AuditEntry{At: now, Event: pforte.EventAccountDeleted, Detail: "vom Mitglied selbst"})
 		})
 		must(t, err)
 		if _, err := q.AccountByID(ctx, a.ID); !errors.Is(err, store.ErrNotFound) {
@@ -72,7 +72,7 @@ func TestDeleteAccountAsAPurgeDoes(t *testing.T) {
 			t.Fatalf("pruned %d sent mails without account", n)
 		}
 		if err := db.Tx(ctx, func(tx *store.Tx) error {
-			return tx.DeleteAccount(ctx, a.ID, pforte.EventAccountDeleted, "", now)
+			return tx.DeleteAccount(ctx, a.ID, pforte.AuditEntry{At: now, Event: pforte.EventAccountDeleted})
 		}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("deleting twice: %v", err)
 		}

@@ -135,20 +135,11 @@ func (l *Limiter) ClientFailed(ctx context.Context, action, client string, lim L
 // LoginWait returns a Throttled error if the account behind email (known
 // or not: no difference is visible) must wait before the next login.
 func (l *Limiter) LoginWait(ctx context.Context, email string) error {
-	now := l.now()
-	c, err := l.DB.Q().Peek(ctx, loginKey(email), now, FailureWindow)
-	if err != nil {
+	st, err := l.LoginState(ctx, email)
+	if err != nil || st.Until.IsZero() {
 		return err
 	}
-	if c.Count < FreeFailures {
-		return nil
-	}
-	wait := FirstWait << min(c.Count-FreeFailures, 10)
-	wait = min(wait, MaxWait)
-	if until := c.LastAt.Add(wait); until.After(now) {
-		return Throttled(until.Sub(now))
-	}
-	return nil
+	return Throttled(st.Until.Sub(l.now()))
 }
 
 // LoginFailed counts a failed login for email.

@@ -68,6 +68,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /konto/passkeys/{id}/entfernen", s.requireSession(s.handlePasskeyRemove()))
 	mux.Handle("POST /anmelden/passkey/optionen", s.handlePasskeyLoginOptions())
 	mux.Handle("POST /anmelden/passkey", s.handlePasskeyLogin())
+	// The staff console (web/console, its routes in its own routes.go):
+	// behind the session check; it checks the role and second factor.
+	mux.Handle("/verwaltung", s.requireSession(s.console))
+	mux.Handle("/verwaltung/", s.requireSession(s.console))
 
 	// Operations.
 	mux.Handle("GET /healthz", s.handleHealth())

@@ -21,6 +21,8 @@ import (
 	"pforte/mfa"
 	"pforte/session"
 	"pforte/store"
+	"pforte/throttle"
+	"pforte/web/console"
 )
 
 // Server holds what the handlers need. Build it with New.
@@ -35,6 +37,7 @@ type Server struct {
 
 	businesses *business.Service
 	mfa        *mfa.Service
+	console    http.Handler
 
 	guideOnce sync.Once
 	guide     []byte
@@ -54,6 +57,11 @@ type Deps struct {
 	Businesses *business.Service
 	// MFA serves the second factor, passkeys and /konto/sicherheit.
 	MFA *mfa.Service
+
+	// Limits and SecondFactor serve the staff console (/verwaltung).
+	Limits       *throttle.Limiter
+	SecondFactor console.SecondFactor
+	WakeMail     func()
 }
 
 // New returns the whole portal as one http.Handler: routes, middleware
@@ -65,6 +73,10 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
 		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA}
+	if s.console, err = console.New(console.Deps{Host: consoleHost{s}, DB: d.DB, Accounts: d.Accounts, Businesses: d.Businesses,
+		Limits: d.Limits, SecondFactor: d.SecondFactor, WakeMail: d.WakeMail, Idle: d.Config.SessionIdle}); err != nil {
+		return nil, err
+	}
 	return s.routes(), nil
 }
 

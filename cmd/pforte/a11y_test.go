@@ -54,26 +54,7 @@ func TestAccessibility(t *testing.T) {
 	}
 	check := func(name string) {
 		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
-			t.Fatalf("inject axe: %v", err)
-		}
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](
-			`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}).then(r => r.passes.length < 5 ? [{id: "axe-ran-too-few-rules", impact: "n/a", help: String(r.passes.length), nodes: []}] : r.violations)`,
-			chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("%s: axe: %v", name, err)
-		}
-		for _, x := range v {
-			var where []string
-			for _, n := range x.Nodes {
-				for _, tg := range n.Target {
-					if s, ok := tg.(string); ok {
-						where = append(where, s)
-					}
-				}
-			}
-			t.Errorf("%s: %s (%s): %s at %s", name, x.ID, x.Impact, x.Help, strings.Join(where, ", "))
-		}
+		axeCheck(t, ctx, axe, name)
 	}
 	for _, path := range []string{"/", "/registrieren", "/anmelden", "/passwort-vergessen", "/hilfe", "/anmelden?abgelaufen=1", "/passwort-neu?token=unbekannt"} {
 		run(chromedp.Navigate(p.URL + path))
@@ -110,4 +91,30 @@ func TestAccessibility(t *testing.T) {
 	run(chromedp.SendKeys(chromedp.CSS(`#code`), "000000"), chromedp.Click(chromedp.CSS(`form[action="/anmelden/zweiter-faktor"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="mfa-invalid"]`)))
 	check("second factor refused")
+}
+
+// axeCheck runs axe-core on the page open in ctx and reports each
+// violation as an error named for the page.
+func axeCheck(t *testing.T, ctx context.Context, axe, name string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
+		t.Fatalf("inject axe: %v", err)
+	}
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](
+		`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}).then(r => r.passes.length < 5 ? [{id: "axe-ran-too-few-rules", impact: "n/a", help: String(r.passes.length), nodes: []}] : r.violations)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", name, err)
+	}
+	for _, x := range v {
+		var where []string
+		for _, n := range x.Nodes {
+			for _, tg := range n.Target {
+				if s, ok := tg.(string); ok {
+					where = append(where, s)
+				}
+			}
+		}
+		t.Errorf("%s: %s (%s): %s at %s", name, x.ID, x.Impact, x.Help, strings.Join(where, ", "))
+	}
 }

@@ -48,7 +48,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	m := metrics.New(outbox.Depth)
 	a.accounts.CountLogin = m.Login
 	handler, err := web.New(web.Deps{Config: cfg, DB: a.db, Accounts: a.accounts, Sessions: a.sessions, Metrics: m, Log: log,
-		Businesses: a.businesses, MFA: a.mfa})
+		Businesses: a.businesses, MFA: a.mfa, Limits: a.limits, SecondFactor: a.mfa, WakeMail: worker.Wake})
 	if err != nil {
 		return err
 	}

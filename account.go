@@ -6,11 +6,17 @@ import "time"
 // businesses are permissions on one business each and live beside it.
 type Role string
 
-// The roles. Every account is a member; staff may later administer.
+// The roles. Every account is a member; staff work in the console:
+// support may look everything up and help members, admin may also delete
+// accounts, reset a second factor and manage staff.
 const (
-	RoleMember Role = "member"
-	RoleStaff  Role = "staff"
+	RoleMember  Role = "member"
+	RoleSupport Role = "support"
+	RoleAdmin   Role = "admin"
 )
+
+// Staff reports whether the role is one of the chamber's staff.
+func (r Role) Staff() bool { return r == RoleSupport || r == RoleAdmin }
 
 // Account is one person's login: an e-mail address (kept in normalised form)
 // and a password. A zero time means "never" (not confirmed, never logged in).
@@ -92,6 +98,37 @@ const (
 	EventPasswordsExpired Event = "passwords-expired"
 	EventInactiveNotified Event = "inactive-notified"
 	EventPurged           Event = "purged"
+
+	// Second factor, passkeys and the member's own account. Detail never
+	// holds a code, a secret or an address.
+	EventSecondFactorOn     Event = "second-factor-on"
+	EventSecondFactorOff    Event = "second-factor-off"
+	EventSecondFactorPassed Event = "second-factor-passed"
+	EventSecondFactorFailed Event = "second-factor-failed"
+	EventSecondFactorReset  Event = "second-factor-reset" // by staff: Detail "staff ID: reason"
+	EventRecoveryCodeUsed   Event = "recovery-code-used"
+	EventRecoveryCodesNew   Event = "recovery-codes-new"
+	EventPasskeyAdded       Event = "passkey-added"
+	EventPasskeyRemoved     Event = "passkey-removed"
+	EventPasskeyLogin       Event = "passkey-login"
+	EventPasskeyCloneWarn   Event = "passkey-clone-warning"
+	EventSessionEnded       Event = "session-ended"
+	EventEmailChangeAsked   Event = "email-change-requested"
+	EventEmailChanged       Event = "email-changed"
+	EventAccountDeleted     Event = "account-deleted"
+	EventDataExported       Event = "data-exported"
+	// The staff console: each entry carries the acting staff account
+	// (ActorID); deletions and second-factor resets the reason given.
+	EventStaffConfirmSent     Event = "staff-confirm-sent"
+	EventStaffResetSent       Event = "staff-reset-sent"
+	EventStaffSessionsEnded   Event = "staff-sessions-ended"
+	EventStaffThrottleCleared Event = "staff-throttle-cleared"
+	EventStaffMFAReset        Event = "staff-mfa-reset"
+	EventStaffDeleted         Event = "staff-account-deleted"
+	EventStaffPINUnlocked     Event = "staff-pin-unlocked"
+	EventStaffMailRetried     Event = "staff-mail-retried"
+	EventStaffRoleGranted     Event = "staff-role-granted"
+	EventStaffRoleRevoked     Event = "staff-role-revoked"
 )
 
 // AuditEntry is one line of the audit log. It never holds a password or a
@@ -104,4 +141,8 @@ type AuditEntry struct {
 	Email     string // filled when read, from the account if it still exists
 	Client    string
 	Detail    string
+	// ActorID is the staff account that acted (zero: the member themself,
+	// the command line or the system); Actor its address, filled when read.
+	ActorID int64
+	Actor   string
 }

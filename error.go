@@ -27,6 +27,7 @@ const (
 	PINInvalid         Code = "pin-invalid"
 	PINLocked          Code = "pin-locked"
 	BadRequest         Code = "bad-request"
+	MFAInvalid         Code = "mfa-invalid"
 	NotFound           Code = "not-found"
 	Internal           Code = "internal"
 )
@@ -66,6 +67,8 @@ var Codes = []CodeInfo{
 		"Für diesen Betrieb wurde zu oft eine falsche PIN eingegeben. Die Eingabe ist vorübergehend gesperrt; versuchen Sie es später erneut."},
 	{BadRequest, 400, "Ungültige Anfrage",
 		"Die Eingabe war fehlerhaft oder zu lang. Bitte laden Sie die Seite neu und versuchen Sie es erneut."},
+	{MFAInvalid, 401, "Code ungültig",
+		"Geben Sie den sechsstelligen Code ein, den Ihre Authenticator-App gerade anzeigt (jeder Code gilt nur einmal), oder einen Ihrer Wiederherstellungscodes. Geht die Uhr Ihres Telefons falsch, stellen Sie sie auf automatisch. Haben Sie weder App noch Codes, schreiben Sie uns: Nach einer Prüfung setzen wir den zweiten Faktor zurück."},
 	{NotFound, 404, "Seite nicht gefunden",
 		"Die Adresse ist unbekannt. Prüfen Sie den Link oder beginnen Sie auf der Startseite."},
 	{Internal, 500, "Interner Fehler",

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"time"
 
 	"pforte"
 	"pforte/store"
@@ -34,17 +35,8 @@ func (s *Service) RequestReset(ctx context.Context, email string, client Client)
 		return nil
 	}
 	now := s.now()
-	raw, hash := pforte.NewSecret()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		// A newer link voids the older ones: only the last mail counts.
-		if err := tx.VoidTokens(ctx, a.ID, pforte.ResetToken, now); err != nil {
-			return err
-		}
-		if err := tx.InsertToken(ctx, store.Token{Hash: hash, Kind: pforte.ResetToken, AccountID: a.ID,
-			CreatedAt: now, ExpiresAt: now.Add(s.ResetTTL)}); err != nil {
-			return err
-		}
-		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.Reset(a.Email, s.link(ResetPath, raw), s.ResetTTL), now); err != nil {
+		if err := s.queueReset(ctx, tx, a, now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, pforte.EventResetRequested, a.ID, client, "")
@@ -52,6 +44,21 @@ func (s *Service) RequestReset(ctx context.Context, email string, client Client)
 	if err == nil {
 		s.wake()
 	}
+	return err
+}
+
+// queueReset stores a new reset link for a, voiding the older ones (only
+// the last mail counts), and queues the mail with it.
+func (s *Service) queueReset(ctx context.Context, tx *store.Tx, a *pforte.Account, now time.Time) error {
+	raw, hash := pforte.NewSecret()
+	if err := tx.VoidTokens(ctx, a.ID, pforte.ResetToken, now); err != nil {
+		return err
+	}
+	if err := tx.InsertToken(ctx, store.Token{Hash: hash, Kind: pforte.ResetToken, AccountID: a.ID,
+		CreatedAt: now, ExpiresAt: now.Add(s.ResetTTL)}); err != nil {
+		return err
+	}
+	_, err := tx.Enqueue(ctx, a.ID, s.Mail.Reset(a.Email, s.link(ResetPath, raw), s.ResetTTL), now)
 	return err
 }
 

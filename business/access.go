@@ -26,7 +26,7 @@ func Can(a *pforte.Account, p Permission, linked bool) bool {
 	switch {
 	case a == nil:
 		return false
-	case a.Role == pforte.RoleStaff:
+	case a.Role.Staff():
 		return true
 	}
 	return linked && p == UseServices
@@ -42,7 +42,7 @@ var forbidden = &pforte.Error{Code: pforte.Forbidden,
 // business, learn that a number is not in the register (not-found).
 func (s *Service) Access(ctx context.Context, a *pforte.Account, p Permission, number string) (*pforte.Business, error) {
 	n, ok := pforte.NormalizeBusinessNumber(number)
-	staff := a != nil && a.Role == pforte.RoleStaff
+	staff := a != nil && a.Role.Staff()
 	if !ok {
 		if staff {
 			return nil, pforte.Errorf(pforte.NotFound, "Diese Betriebsnummer ist nicht im Register.")

@@ -28,10 +28,10 @@ func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type fixture struct {
-	svc                               *Service
-	db                                *store.DB
-	clock                             *clock
-	member, other, staff, unconfirmed *pforte.Account
+	svc                                      *Service
+	db                                       *store.DB
+	clock                                    *clock
+	member, other, staff, admin, unconfirmed *pforte.Account
 }
 
 const register = "number,name,street,postcode,city\n" +
@@ -56,7 +56,8 @@ func setup(t *testing.T, url string) *fixture {
 	}
 	f.member = mk("member@example.de", pforte.RoleMember, true)
 	f.other = mk("other@example.de", pforte.RoleMember, true)
-	f.staff = mk("staff@example.de", pforte.RoleStaff, true)
+	f.staff = mk("staff@example.de", pforte.RoleSupport, true)
+	f.admin = mk("admin@example.de", pforte.RoleAdmin, true)
 	f.unconfirmed = mk("new@example.de", pforte.RoleMember, false)
 	list, err := ParseRegister(strings.NewReader(register))
 	if err != nil {
@@ -319,6 +320,8 @@ func TestAccess(t *testing.T) {
 			{f.staff, "4712", ""},
 			{f.staff, "0815-4711", ""},
 			{f.staff, "9999", pforte.NotFound},
+			{f.admin, "4712", ""},
+			{f.admin, "9999", pforte.NotFound},
 		} {
 			b, err := f.svc.Access(ctx, c.who, UseServices, c.number)
 			if code(err) != c.want || (err == nil && b.Number != c.number) {

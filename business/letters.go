@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"pforte"
 	"pforte/document"
@@ -40,32 +41,16 @@ func (s *Service) RenderLetters(ctx context.Context, dir string) ([]string, erro
 	var written []string
 	for _, r := range reqs {
 		now := s.now()
-		iss := s.newPIN(r.Business, now)
+		iss, l := s.letter(r, now)
 		b := r.Business
-		pdf, err := document.LetterPDF(s.Sender, document.Letter{BusinessNumber: b.Number, BusinessName: b.Name,
-			Street: b.Street, Postcode: b.Postcode, City: b.City, PIN: iss.PIN, Expires: iss.LastDay,
-			Date: now.In(berlin), BaseURL: s.BaseURL})
+		pdf, err := document.LetterPDF(s.Sender, l)
 		if err != nil {
 			return written, fmt.Errorf("Brief für Betrieb %s: %w", b.Number, err)
 		}
 		path := filepath.Join(dir, LetterFile(r))
 		placed := false
 		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-			// Claiming the request first makes a second run wait here (or
-			// find it sent) rather than write a rival letter.
-			if err := tx.MarkPINRequestSent(ctx, r.ID, now); errors.Is(err, store.ErrNotFound) {
-				return errSent
-			} else if err != nil {
-				return err
-			}
-			if err := iss.store(ctx, tx, now); err != nil {
-				return err
-			}
-			if err := tx.SetRequestPIN(ctx, r.ID, iss.hash()); err != nil {
-				return err
-			}
-			if err := audit(ctx, tx, now, pforte.EventPINLetterRendered, r.AccountID, CLI,
-				fmt.Sprintf("business=%s request=%d", b.Number, r.ID)); err != nil {
+			if err := markSent(ctx, tx, r, iss, now, 0, CLI); err != nil {
 				return err
 			}
 			if err := writeFile(path, pdf); err != nil {
@@ -86,6 +71,36 @@ func (s *Service) RenderLetters(ctx context.Context, dir string) ([]string, erro
 		written = append(written, path)
 	}
 	return written, nil
+}
+
+// letter makes the letter for request r with a fresh PIN, not yet stored.
+func (s *Service) letter(r store.PINRequest, now time.Time) (Issued, document.Letter) {
+	iss := s.newPIN(r.Business, now)
+	b := r.Business
+	return iss, document.Letter{BusinessNumber: b.Number, BusinessName: b.Name, Street: b.Street, Postcode: b.Postcode,
+		City: b.City, PIN: iss.PIN, Expires: iss.LastDay, Date: now.In(berlin), BaseURL: s.BaseURL}
+}
+
+// markSent marks request r sent in tx, stores the hash of its letter's PIN
+// (voiding the business's older ones; the request remembers it, so that
+// the letter counts as on its way, see LetterUnderway) and audits it, with the staff
+// account that printed it (zero for the command line); errSent if another
+// run sent it meanwhile. Claiming the request first makes a second run
+// wait here (or find it sent) rather than write a rival letter.
+func markSent(ctx context.Context, tx *store.Tx, r store.PINRequest, iss Issued, now time.Time, staffID int64, client string) error {
+	if err := tx.MarkPINRequestSent(ctx, r.ID, now); errors.Is(err, store.ErrNotFound) {
+		return errSent
+	} else if err != nil {
+		return err
+	}
+	if err := iss.store(ctx, tx, now); err != nil {
+		return err
+	}
+	if err := tx.SetRequestPIN(ctx, r.ID, iss.hash()); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventPINLetterRendered, AccountID: r.AccountID,
+		ActorID: staffID, Client: client, Detail: fmt.Sprintf("business=%s request=%d", r.Business.Number, r.ID)})
 }
 
 // writeFile puts data at path atomically: a reader (or a crash) sees the

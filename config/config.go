@@ -49,7 +49,14 @@ type Config struct {
 	// MetricsToken, if set, is the bearer token /metrics asks for;
 	// otherwise /metrics answers only direct loopback requests.
 	MetricsToken string
+	// MFA is "optional" or "required" (PFORTE_MFA): with required, a
+	// member without a second factor must set one up right after the
+	// password, before any other page opens.
+	MFA string
 }
+
+// MFARequired reports whether every member must use a second factor.
+func (c Config) MFARequired() bool { return c.MFA == "required" }
 
 // Chamber is the body that runs the portal, as named in letters and pages.
 type Chamber struct {
@@ -87,6 +94,7 @@ func Load(getenv func(string) string) (Config, error) {
 		ContactEmail:    r.email("PFORTE_CONTACT_EMAIL", DefaultContact),
 		RateLimits:      r.onOff("PFORTE_RATE_LIMITS", true),
 		LogLevel:        r.oneOf("PFORTE_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		MFA:             r.oneOf("PFORTE_MFA", "optional", "optional", "required"),
 		PINTTL:          r.duration("PFORTE_PIN_TTL", 90*24*time.Hour),
 		MailRetry:       r.duration("PFORTE_MAIL_RETRY", 30*time.Second),
 		Chamber: Chamber{

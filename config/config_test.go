@@ -28,13 +28,14 @@ func TestValues(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"PFORTE_BASE_URL": "https://portal.hwk.example/", "PFORTE_SESSION_IDLE": "5m", "PFORTE_RATE_LIMITS": "off",
 		"PFORTE_SMTP_URL": "smtps://u:p@mail.example:465", "PFORTE_ARGON2": "m=65536,t=3,p=2",
-		"PFORTE_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16",
+		"PFORTE_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16", "PFORTE_MFA": "required",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.SecureCookies() || c.BaseURL.String() != "https://portal.hwk.example" || c.SessionIdle != 5*time.Minute ||
-		c.RateLimits || c.DevMail() || c.Argon2.Memory != 65536 || len(c.TrustedProxies) != 2 || c.TrustedProxies[0].String() != "10.0.0.1/32" {
+		c.RateLimits || c.DevMail() || c.Argon2.Memory != 65536 || len(c.TrustedProxies) != 2 || c.TrustedProxies[0].String() != "10.0.0.1/32" ||
+		!c.MFARequired() {
 		t.Fatalf("values: %+v", c)
 	}
 }
@@ -71,6 +72,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"PFORTE_MAIL_RETRY":          "-1s",
 		"PFORTE_DATABASE":            "mysql://db",
 		"PFORTE_SECRET_KEY":          "zu-kurz",
+		"PFORTE_MFA":                 "always",
 	} {
 		_, err := Load(env(map[string]string{name: val}))
 		if err == nil || !strings.Contains(err.Error(), name) {

@@ -227,3 +227,28 @@ func BenchmarkLetterPDF(b *testing.B) {
 		}
 	}
 }
+
+func TestLettersPDFOneSheetEach(t *testing.T) {
+	long := testLetter
+	long.BusinessNumber, long.PIN = "4712", "ABCD-EFGH-JKMN"
+	long.BusinessName = strings.Repeat("Elektroinstallationsmeisterbetrieb Überlandwerk ", 4)
+	third := testLetter
+	third.BusinessNumber, third.PIN, third.City = "99", "2345-6789-ABCD", "Schweinfurt"
+	pdf, err := LettersPDF(testSender, []Letter{testLetter, long, third})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, pages := inspect(t, "letters.pdf", pdf)
+	if pages != "3" {
+		t.Fatalf("batch of 3 letters has %s pages", pages)
+	}
+	sheets := strings.Split(text, "\f")
+	for i, want := range []string{"7KQ4-MX2P-9TZA", "ABCD-EFGH-JKMN", "2345-6789-ABCD"} {
+		if !strings.Contains(sheets[i], want) || !strings.Contains(sheets[i], "Sehr geehrte Damen und Herren,") {
+			t.Errorf("sheet %d lacks its PIN %s", i+1, want)
+		}
+	}
+	if _, err := LettersPDF(testSender, nil); err == nil {
+		t.Error("an empty batch rendered")
+	}
+}

@@ -53,37 +53,74 @@ const (
 // 5008 form B layout, so that it fits a standard window envelope (DL or C5/6)
 // and reads like any other letter from the chamber.
 func LetterPDF(s Sender, l Letter) ([]byte, error) {
+	l, size, err := fitLetter(s, l)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := renderLetter(s, l, style{font: fontRegular, size: size})
+	if err != nil {
+		return nil, err
+	}
+	return sh.bytes()
+}
+
+// LettersPDF renders letters one after another into one PDF, each on its
+// own sheet and set as LetterPDF sets it alone, so that the day's letters
+// print in one go.
+func LettersPDF(s Sender, letters []Letter) ([]byte, error) {
+	if len(letters) == 0 {
+		return nil, errors.New("document: no letters")
+	}
+	sh, err := newSheet(gopdf.PdfInfo{Title: fmt.Sprintf("PIN-Briefe (%d)", len(letters)), Author: s.Name,
+		Subject: "PIN-Briefe an Betriebe", Creator: "Pforte", CreationDate: time.Now()})
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range letters {
+		l, size, err := fitLetter(s, l)
+		if err != nil {
+			return nil, fmt.Errorf("Betrieb %s: %w", l.BusinessNumber, err)
+		}
+		drawLetter(sh, s, l, style{font: fontRegular, size: size})
+	}
+	if sh.err != nil {
+		return nil, fmt.Errorf("document: %w", sh.err)
+	}
+	return sh.bytes()
+}
+
+// fitLetter checks l, fills in its date, and finds the body size at which
+// it fits on one page: a long business name or portal URL takes more
+// lines, and rather than spill onto a second sheet, the body is set a
+// little smaller.
+func fitLetter(s Sender, l Letter) (Letter, float64, error) {
 	if strings.TrimSpace(l.PIN) == "" {
-		return nil, errors.New("document: letter without PIN")
+		return l, 0, errors.New("document: letter without PIN")
 	}
 	if l.Expires.IsZero() {
-		return nil, errors.New("document: letter without expiry date")
+		return l, 0, errors.New("document: letter without expiry date")
 	}
 	if l.BaseURL == "" {
-		return nil, errNoBaseURL
+		return l, 0, errNoBaseURL
 	}
 	if l.Date.IsZero() {
 		l.Date = time.Now()
 	}
-	// A long business name or portal URL takes more lines; rather than
-	// spill onto a second sheet, the body is set a little smaller.
 	for _, size := range []float64{10.5, 9.5, 8.5} {
 		sh, err := renderLetter(s, l, style{font: fontRegular, size: size})
 		if err != nil {
-			return nil, err
+			return l, 0, err
 		}
 		if sh.pdf.GetNumberOfPages() == 1 {
-			return sh.bytes()
+			return l, size, nil
 		}
 	}
-	return nil, errors.New("document: the letter does not fit on one page")
+	return l, 0, errors.New("document: the letter does not fit on one page")
 }
 
-// renderLetter lays the letter out with its body text in style body; the
-// caller checks that it fits.
+// renderLetter lays the letter out alone with its body text in style body;
+// fitLetter checks that it fits.
 func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
-	bold := body
-	bold.font = fontBold
 	sh, err := newSheet(gopdf.PdfInfo{
 		Title:        "PIN für das Kundenportal – Betrieb " + l.BusinessNumber,
 		Author:       s.Name,
@@ -94,6 +131,17 @@ func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
 	if err != nil {
 		return nil, err
 	}
+	drawLetter(sh, s, l, body)
+	if sh.err != nil {
+		return nil, fmt.Errorf("document: %w", sh.err)
+	}
+	return sh, nil
+}
+
+// drawLetter lays the letter out on a new page of sh.
+func drawLetter(sh *sheet, s Sender, l Letter, body style) {
+	bold := body
+	bold.font = fontBold
 	sh.left, sh.right, sh.top, sh.bottom = marginLeft, marginRight, subjectTop, letterBottom
 	sh.addPage()
 
@@ -146,11 +194,6 @@ func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
 	sh.para(body, sh.left, "Ihr Team Kundenportal")
 	sh.space(1.5)
 	sh.para(styleSmall, sh.left, "Dieses Schreiben wurde maschinell erstellt und ist ohne Unterschrift gültig.")
-
-	if sh.err != nil {
-		return nil, fmt.Errorf("document: %w", sh.err)
-	}
-	return sh, nil
 }
 
 // of turns the chamber's name into a phrase that follows a noun: "der

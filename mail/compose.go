@@ -32,7 +32,8 @@ type mailData struct {
 	Validity  string // how long Link works, e.g. "72 Stunden"
 	When      string // a German date (and time) the mail speaks of
 	HelpURL   string
-	ForgotURL string // the "Passwort vergessen" page
+	ForgotURL string     // the "Passwort vergessen" page
+	Notice    noticeText // what a security notice says
 }
 
 // mailTemplate is one mail, parsed once for the text and once for the HTML

@@ -18,19 +18,7 @@ import (
 // must no longer be reused.
 func TestMigrationDayUpgradesSQLite(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "pforte.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sub, _ := fs.Sub(migrations, "migrations/sqlite")
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.sql, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.UpTo(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
+	db := sqliteAt(t, 2)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	var ids []int64
 	for _, e := range []string{"a@example.de", "b@example.de", "c@example.de"} {
@@ -46,7 +34,7 @@ func TestMigrationDayUpgradesSQLite(t *testing.T) {
 		}
 	}
 	// c@ was deleted before the upgrade; only the audit log remembers it.
-	if err := db.Q().Audit(ctx, pforte.AuditEntry{Event: pforte.EventRegistered, AccountID: ids[2]}); err != nil {
+	if _, err := db.sql.Exec(`INSERT INTO audit (at, event, account_id) VALUES ($1, $2, $3)`, now.UnixMilli(), "registered", ids[2]); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.sql.Exec(`DELETE FROM accounts WHERE id = $1`, ids[2]); err != nil {
@@ -92,4 +80,44 @@ func TestMigrationDayUpgradesSQLite(t *testing.T) {
 	if err := db.Q().CreateAccount(ctx, a); err != nil || a.ID <= ids[2] {
 		t.Fatalf("new account got id %d (largest used %d): %v", a.ID, ids[2], err)
 	}
+}
+
+// TestStaffRoleBecomesAdmin: migration 00009 turns the one earlier staff
+// role into admin and leaves members alone.
+func TestStaffRoleBecomesAdmin(t *testing.T) {
+	ctx := context.Background()
+	db := sqliteAt(t, 4)
+	for _, r := range [][2]string{{"chef@hwk.example", "staff"}, {"max@example.de", "member"}} {
+		if _, err := db.sql.Exec(`INSERT INTO accounts (email, role, created_at) VALUES ($1, $2, 1)`, r[0], r[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for email, want := range map[string]pforte.Role{"chef@hwk.example": pforte.RoleAdmin, "max@example.de": pforte.RoleMember} {
+		if a, err := db.Q().AccountByEmail(ctx, email); err != nil || a.Role != want {
+			t.Errorf("%s after 00009: %v %v, want %s", email, a, err, want)
+		}
+	}
+}
+
+// sqliteAt is a new SQLite database migrated up to version.
+func sqliteAt(t *testing.T, version int64) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "pforte.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sub, _ := fs.Sub(migrations, "migrations/sqlite")
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.sql, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

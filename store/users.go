@@ -145,14 +145,46 @@ func (tx *Tx) EachInactive(ctx context.Context, cutoff time.Time, fn func(Inacti
 }
 
 // PurgeBatch deletes up to limit accounts inactive since before cutoff and
-// returns them. With each account go, through ON DELETE CASCADE, its
-// sessions, tokens, mails (sent or not), notices and business links; its
-// throttle counters (keyed by address) are deleted here. The audit log
-// keeps one "purged" entry per account with its id only; older entries
-// of the account kept only its id anyway.
+// returns them, as deleteAccounts does. The audit log keeps one "purged"
+// entry per account with its id only; older entries of the account kept
+// only its id anyway.
 func (tx *Tx) PurgeBatch(ctx context.Context, cutoff time.Time, limit int, now time.Time) ([]InactiveAccount, error) {
-	rows, err := tx.q.QueryContext(ctx, `DELETE FROM accounts WHERE id IN
-		(SELECT id FROM accounts WHERE `+inactive+` ORDER BY id LIMIT $2) RETURNING id, email`, cutoff.UnixMilli(), limit)
+	gone, err := tx.deleteAccounts(ctx, `SELECT id FROM accounts WHERE `+inactive+` ORDER BY id LIMIT $2`, cutoff.UnixMilli(), limit)
+	if err != nil || len(gone) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, len(gone))
+	for i, a := range gone {
+		ids[i] = a.ID
+	}
+	detail := "letzte Aktivität vor " + cutoff.In(pforte.DateZone).Format(time.RFC3339)
+	if err := tx.auditEach(ctx, now, pforte.EventPurged, ids, detail); err != nil {
+		return nil, err
+	}
+	return gone, nil
+}
+
+// DeleteAccount deletes one account as a purge does (deleteAccounts) and
+// records e for it (its AccountID is set here); ErrNotFound if there is
+// no such account.
+func (tx *Tx) DeleteAccount(ctx context.Context, id int64, e pforte.AuditEntry) error {
+	gone, err := tx.deleteAccounts(ctx, `SELECT id FROM accounts WHERE id = $1`, id)
+	if err != nil {
+		return err
+	}
+	if len(gone) == 0 {
+		return ErrNotFound
+	}
+	e.AccountID = id
+	return tx.Audit(ctx, e)
+}
+
+// deleteAccounts is the one way accounts are deleted: those whose ids
+// selectIDs (with args) selects. With each account go, through ON DELETE
+// CASCADE, its sessions, tokens, mails (sent or not), notices and business
+// links; its throttle counters (keyed by address) are deleted here.
+func (tx *Tx) deleteAccounts(ctx context.Context, selectIDs string, args ...any) ([]InactiveAccount, error) {
+	rows, err := tx.q.QueryContext(ctx, `DELETE FROM accounts WHERE id IN (`+selectIDs+`) RETURNING id, email`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -169,21 +201,20 @@ func (tx *Tx) PurgeBatch(ctx context.Context, cutoff time.Time, limit int, now t
 	if err := rows.Err(); err != nil || len(gone) == 0 {
 		return nil, err
 	}
-	keys := make([]any, 0, 2*len(gone))
-	ids := make([]int64, len(gone))
-	for i, a := range gone {
-		keys = append(keys, "login:"+a.Email, "mail:"+a.Email)
-		ids[i] = a.ID
-	}
-	list := placeholders(1, len(keys))
-	if _, err := tx.q.ExecContext(ctx, `DELETE FROM throttle WHERE key IN `+list, keys...); err != nil {
-		return nil, err
-	}
-	detail := "letzte Aktivität vor " + cutoff.In(pforte.DateZone).Format(time.RFC3339)
-	if err := tx.auditEach(ctx, now, pforte.EventPurged, ids, detail); err != nil {
+	if err := tx.forgetCounters(ctx, gone); err != nil {
 		return nil, err
 	}
 	return gone, nil
+}
+
+// forgetCounters deletes the throttle counters keyed by the addresses.
+func (tx *Tx) forgetCounters(ctx context.Context, gone []InactiveAccount) error {
+	keys := make([]any, 0, 2*len(gone))
+	for _, a := range gone {
+		keys = append(keys, "login:"+a.Email, "mail:"+a.Email)
+	}
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM throttle WHERE key IN `+placeholders(1, len(keys)), keys...)
+	return err
 }
 
 // PurgeInactive deletes every account inactive since before cutoff (see

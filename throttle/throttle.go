@@ -181,31 +181,10 @@ func (l *Limiter) LoginAttempt(ctx context.Context, email string) error {
 	return l.take(ctx, loginKey(email), loginRule)
 }
 
-// LoginWait returns a Throttled error if the account behind email (known
-// or not: no difference is visible) must wait before the next login. It
-// only reads: a check guarded by it and LoginFailed can be raced by
-// concurrent attempts, so checks of a secret use LoginAttempt.
-func (l *Limiter) LoginWait(ctx context.Context, email string) error {
-	now := l.now()
-	c, err := l.DB.Q().Peek(ctx, loginKey(email), now, FailureWindow)
-	if err != nil {
-		return err
-	}
-	if c.Count < FreeFailures {
-		return nil
-	}
-	wait := loginRule.Waits[min(c.Count-FreeFailures, len(loginRule.Waits)-1)]
-	if until := c.LastAt.Add(wait); until.After(now) {
-		return Throttled(until.Sub(now))
-	}
-	return nil
-}
-
-// LoginFailed counts a failed login for email (for callers that checked
-// LoginWait; LoginAttempt counts by itself).
-func (l *Limiter) LoginFailed(ctx context.Context, email string) error {
-	_, err := l.DB.Q().Hit(ctx, loginKey(email), l.now(), FailureWindow)
-	return err
+// LoginGiveBack returns an attempt counted by LoginAttempt at which no
+// secret was checked after all.
+func (l *Limiter) LoginGiveBack(ctx context.Context, email string) error {
+	return l.DB.Q().GiveBack(ctx, loginKey(email))
 }
 
 // LoginSucceeded forgets the failures of email.

@@ -17,29 +17,30 @@ func TestLoginBackoff(t *testing.T) {
 		now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 		l := &throttle.Limiter{DB: db, Now: func() time.Time { return now }}
 		for i := 0; i < throttle.FreeFailures; i++ {
-			if err := l.LoginWait(ctx, "a@example.de"); err != nil {
-				t.Fatalf("failure %d already throttled: %v", i, err)
+			if err := l.LoginAttempt(ctx, "a@example.de"); err != nil {
+				t.Fatalf("attempt %d already throttled: %v", i, err)
 			}
-			l.LoginFailed(ctx, "a@example.de")
 		}
-		err := l.LoginWait(ctx, "a@example.de")
+		err := l.LoginAttempt(ctx, "a@example.de")
 		e, ok := err.(*pforte.Error)
 		if !ok || e.Code != pforte.Throttled || e.RetryAfter != 30 {
 			t.Fatalf("after %d failures: %v", throttle.FreeFailures, err)
 		}
-		if err := l.LoginWait(ctx, "b@example.de"); err != nil {
+		if st, _ := l.LoginState(ctx, "a@example.de"); st.Failures != throttle.FreeFailures || !st.Until.Equal(now.Add(30*time.Second)) {
+			t.Fatalf("state: %+v", st)
+		}
+		if err := l.LoginAttempt(ctx, "b@example.de"); err != nil {
 			t.Fatalf("other account throttled: %v", err)
 		}
 		now = now.Add(31 * time.Second)
-		if err := l.LoginWait(ctx, "a@example.de"); err != nil {
+		if err := l.LoginAttempt(ctx, "a@example.de"); err != nil {
 			t.Fatalf("still throttled after the wait: %v", err)
 		}
-		l.LoginFailed(ctx, "a@example.de") // the wait doubles
-		if e, _ := l.LoginWait(ctx, "a@example.de").(*pforte.Error); e == nil || e.RetryAfter != 60 {
+		if e, _ := l.LoginAttempt(ctx, "a@example.de").(*pforte.Error); e == nil || e.RetryAfter != 60 { // the wait doubles
 			t.Fatalf("second wait: %v", e)
 		}
 		l.LoginSucceeded(ctx, "a@example.de")
-		if err := l.LoginWait(ctx, "a@example.de"); err != nil {
+		if err := l.LoginAttempt(ctx, "a@example.de"); err != nil {
 			t.Fatalf("throttled after success: %v", err)
 		}
 	})

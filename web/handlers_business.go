@@ -71,7 +71,7 @@ func (s *Server) handleBusinesses() http.Handler {
 			return
 		}
 		s.render(w, r, http.StatusOK, "betrieb", view{Title: "Meine Betriebe",
-			Data: map[string]any{"Businesses": list, "Staff": a.Role == pforte.RoleStaff}})
+			Data: map[string]any{"Businesses": list, "Staff": a.Role.Staff()}})
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"pforte"
-	"pforte/session"
 )
 
 func (s *Server) handleStart() http.Handler {
@@ -112,16 +111,10 @@ func (s *Server) handleLogin() http.Handler {
 			s.renderForm(w, r, "anmelden", err, v)
 			return
 		}
-		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: []string{"pwd"}})
-		if err != nil {
-			s.renderError(w, r, err)
+		if s.askSecondFactor(w, r, a, next) {
 			return
 		}
-		s.setSessionCookie(w, id)
-		if next == "" {
-			next = "/konto"
-		}
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		s.signIn(w, r, a.ID, next, "pwd")
 	})
 }
 

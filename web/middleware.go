@@ -13,6 +13,7 @@ import (
 
 	"pforte"
 	"pforte/session"
+	"pforte/store"
 )
 
 // maxBody bounds every request body: the forms are small.
@@ -132,6 +133,8 @@ type auth struct {
 	Account     *pforte.Account
 	SessionID   string
 	SessionHash string
+	// Session is the stored session (its sign-in methods, for the console).
+	Session *store.StoredSession
 }
 
 func authOf(r *http.Request) *auth {
@@ -168,7 +171,11 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
 		}
-		ctx := context.WithValue(r.Context(), authKey, &auth{Account: acct, SessionID: id, SessionHash: st.Hash})
+		if s.needsEnrolment(r, st) {
+			http.Redirect(w, r, "/konto/zwei-faktor", http.StatusSeeOther)
+			return
+		}
+		ctx := context.WithValue(r.Context(), authKey, &auth{Account: acct, SessionID: id, SessionHash: st.Hash, Session: st})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

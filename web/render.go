@@ -16,6 +16,7 @@ import (
 
 	"pforte"
 	"pforte/policy"
+	"pforte/web/console"
 )
 
 //go:embed templates static
@@ -50,7 +51,35 @@ func loadPages() (*pages, error) {
 		}
 		p.byName[base] = t
 	}
-	return p, nil
+	return p, loadConsolePages(p)
+}
+
+// loadConsolePages parses each page of the staff console with the layout,
+// the partials and the console's own partials, as "verwaltung/NAME".
+func loadConsolePages(p *pages) error {
+	names, err := fs.Glob(console.Templates, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	shared, err := fs.Glob(console.Templates, "templates/_*.html")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
+		if strings.HasPrefix(base, "_") {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).Funcs(console.Funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html")
+		if err == nil {
+			t, err = t.ParseFS(console.Templates, append(shared, name)...)
+		}
+		if err != nil {
+			return fmt.Errorf("console template %s: %w", name, err)
+		}
+		p.byName["verwaltung/"+base] = t
+	}
+	return nil
 }
 
 // view is what every page template gets.
@@ -71,6 +100,10 @@ type view struct {
 	PolicyJSON  template.JS
 	Codes       []pforte.CodeInfo
 	Policy      policy.Policy
+	// Passkeys tells the pages whether to offer passkeys.
+	Passkeys bool
+	// Wide widens the page for tables (the staff console).
+	Wide bool
 }
 
 // ErrorInfo is the code's entry in the one list of codes.
@@ -95,6 +128,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Rules = s.cfg.Policy.Rules()
 	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSON())
 	v.Codes = pforte.Codes
+	v.Passkeys = s.passkeysOn()
 	if a := authOf(r); a != nil && v.Account == nil {
 		v.Account = a.Account
 	}

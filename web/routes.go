@@ -46,6 +46,33 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /betrieb/{number}", s.handleBusinessSlash())
 	mux.Handle("GET /betrieb/{number}/{$}", s.requireBusiness(business.UseServices, s.handleBusinessHome()))
 
+	// Second factor, passkeys and the member's own account (CONTRACT §7).
+	mux.Handle("GET /anmelden/zweiter-faktor", s.handleSecondFactorForm())
+	mux.Handle("POST /anmelden/zweiter-faktor", s.handleSecondFactor())
+	mux.Handle("GET /konto/sicherheit", s.requireSession(s.handleSecurity()))
+	mux.Handle("GET /konto/zwei-faktor", s.requireSession(s.handleFactorForm()))
+	mux.Handle("POST /konto/zwei-faktor", s.requireSession(s.handleFactorOn()))
+	mux.Handle("POST /konto/zwei-faktor/aus", s.requireSession(s.handleFactorOff()))
+	mux.Handle("POST /konto/zwei-faktor/wiederherstellungscodes", s.requireSession(s.handleNewCodes()))
+	mux.Handle("POST /konto/sitzungen/{sid}/beenden", s.requireSession(s.handleEndSession()))
+	mux.Handle("POST /konto/sitzungen/andere-beenden", s.requireSession(s.handleEndOthers()))
+	mux.Handle("GET /konto/email", s.requireSession(s.handleEmailForm()))
+	mux.Handle("POST /konto/email", s.requireSession(s.handleEmailChange()))
+	mux.Handle("GET /konto/email/bestaetigen", s.handleEmailConfirmForm())
+	mux.Handle("POST /konto/email/bestaetigen", s.handleEmailConfirm())
+	mux.Handle("GET /konto/loeschen", s.requireSession(s.handleDeleteForm()))
+	mux.Handle("POST /konto/loeschen", s.requireSession(s.handleDelete()))
+	mux.Handle("GET /konto/daten", s.requireSession(s.handleExport()))
+	mux.Handle("POST /konto/passkeys/optionen", s.requireSession(s.handlePasskeyOptions()))
+	mux.Handle("POST /konto/passkeys", s.requireSession(s.handlePasskeyAdd()))
+	mux.Handle("POST /konto/passkeys/{id}/entfernen", s.requireSession(s.handlePasskeyRemove()))
+	mux.Handle("POST /anmelden/passkey/optionen", s.handlePasskeyLoginOptions())
+	mux.Handle("POST /anmelden/passkey", s.handlePasskeyLogin())
+	// The staff console (web/console, its routes in its own routes.go):
+	// behind the session check; it checks the role and second factor.
+	mux.Handle("/verwaltung", s.requireSession(s.console))
+	mux.Handle("/verwaltung/", s.requireSession(s.console))
+
 	// Operations.
 	mux.Handle("GET /healthz", s.handleHealth())
 	mux.Handle("GET /metrics", s.metricsAccess(s.metrics.Handler()))

@@ -18,8 +18,11 @@ import (
 	"pforte/business"
 	"pforte/config"
 	"pforte/metrics"
+	"pforte/mfa"
 	"pforte/session"
 	"pforte/store"
+	"pforte/throttle"
+	"pforte/web/console"
 )
 
 // Server holds what the handlers need. Build it with New.
@@ -33,6 +36,8 @@ type Server struct {
 	pages    *pages
 
 	businesses *business.Service
+	mfa        *mfa.Service
+	console    http.Handler
 
 	guideOnce sync.Once
 	guide     []byte
@@ -50,6 +55,13 @@ type Deps struct {
 
 	// Businesses serves the /betrieb pages.
 	Businesses *business.Service
+	// MFA serves the second factor, passkeys and /konto/sicherheit.
+	MFA *mfa.Service
+
+	// Limits and SecondFactor serve the staff console (/verwaltung).
+	Limits       *throttle.Limiter
+	SecondFactor console.SecondFactor
+	WakeMail     func()
 }
 
 // New returns the whole portal as one http.Handler: routes, middleware
@@ -60,7 +72,11 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, businesses: d.Businesses}
+		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA}
+	if s.console, err = console.New(console.Deps{Host: consoleHost{s}, DB: d.DB, Accounts: d.Accounts, Businesses: d.Businesses,
+		Limits: d.Limits, SecondFactor: d.SecondFactor, WakeMail: d.WakeMail, Idle: d.Config.SessionIdle}); err != nil {
+		return nil, err
+	}
 	return s.routes(), nil
 }
 

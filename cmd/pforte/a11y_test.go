@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 
 	"pforte/store/storetest"
 )
@@ -53,26 +54,7 @@ func TestAccessibility(t *testing.T) {
 	}
 	check := func(name string) {
 		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
-			t.Fatalf("inject axe: %v", err)
-		}
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](
-			`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}).then(r => r.passes.length < 5 ? [{id: "axe-ran-too-few-rules", impact: "n/a", help: String(r.passes.length), nodes: []}] : r.violations)`,
-			chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("%s: axe: %v", name, err)
-		}
-		for _, x := range v {
-			var where []string
-			for _, n := range x.Nodes {
-				for _, tg := range n.Target {
-					if s, ok := tg.(string); ok {
-						where = append(where, s)
-					}
-				}
-			}
-			t.Errorf("%s: %s (%s): %s at %s", name, x.ID, x.Impact, x.Help, strings.Join(where, ", "))
-		}
+		axeCheck(t, ctx, axe, name)
 	}
 	for _, path := range []string{"/", "/registrieren", "/anmelden", "/passwort-vergessen", "/hilfe", "/anmelden?abgelaufen=1", "/passwort-neu?token=unbekannt"} {
 		run(chromedp.Navigate(p.URL + path))
@@ -87,8 +69,52 @@ func TestAccessibility(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 	check("/konto")
-	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb"} {
+	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb",
+		"/konto/sicherheit", "/konto/zwei-faktor", "/konto/email", "/konto/loeschen"} {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
+	}
+	// The second factor: the recovery codes once, then the code step.
+	run(chromedp.Navigate(p.URL + "/konto/zwei-faktor"))
+	secret := eval[string](t, ctx, `document.querySelector("[data-totp-secret]").dataset.totpSecret`)
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.SendKeys(chromedp.CSS(`#code`), code), chromedp.SendKeys(chromedp.CSS(`#current_password`), goodPW),
+		chromedp.Click(chromedp.CSS(`form[action="/konto/zwei-faktor"] button`)), chromedp.WaitVisible(chromedp.CSS(`ol.codes`)))
+	check("recovery codes")
+	run(chromedp.Click(chromedp.CSS(`header form[action="/abmelden"] button`)), chromedp.WaitVisible(chromedp.CSS(`#email`)),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "barriere@example.de"), chromedp.SendKeys(chromedp.CSS(`#password`), goodPW),
+		chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)), chromedp.WaitVisible(chromedp.CSS(`#code`)))
+	check("/anmelden/zweiter-faktor")
+	run(chromedp.SendKeys(chromedp.CSS(`#code`), "000000"), chromedp.Click(chromedp.CSS(`form[action="/anmelden/zweiter-faktor"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="mfa-invalid"]`)))
+	check("second factor refused")
+}
+
+// axeCheck runs axe-core on the page open in ctx and reports each
+// violation as an error named for the page.
+func axeCheck(t *testing.T, ctx context.Context, axe, name string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
+		t.Fatalf("inject axe: %v", err)
+	}
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](
+		`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}).then(r => r.passes.length < 5 ? [{id: "axe-ran-too-few-rules", impact: "n/a", help: String(r.passes.length), nodes: []}] : r.violations)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", name, err)
+	}
+	for _, x := range v {
+		var where []string
+		for _, n := range x.Nodes {
+			for _, tg := range n.Target {
+				if s, ok := tg.(string); ok {
+					where = append(where, s)
+				}
+			}
+		}
+		t.Errorf("%s: %s (%s): %s at %s", name, x.ID, x.Impact, x.Help, strings.Join(where, ", "))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"time"
 
 	"pforte/account"
 	"pforte/business"
@@ -13,6 +14,7 @@ import (
 	"pforte/document"
 	"pforte/keyring"
 	"pforte/mail"
+	"pforte/mfa"
 	"pforte/password"
 	"pforte/session"
 	"pforte/store"
@@ -36,6 +38,9 @@ type app struct {
 	// businesses serves the portal's business pages and the operator's
 	// businesses, pins and letters commands.
 	businesses *business.Service
+	// mfa is the second factor and passkeys; the staff console asks it
+	// (Enabled, CountEnabled, ResetByStaff).
+	mfa *mfa.Service
 }
 
 // open reads the configuration, connects and migrates the database and
@@ -76,7 +81,24 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	a.businesses = &business.Service{DB: db, Limits: a.limits, PINTTL: cfg.PINTTL, BaseURL: cfg.BaseURL.String(),
 		Sender: document.Sender{Name: ch.Name, Street: ch.Street, Postcode: ch.Postcode, City: ch.City,
 			Email: cfg.ContactEmail, Phone: ch.Phone, Web: cfg.BaseURL.String()}}
+	wa, err := mfa.NewWebAuthn(cfg.BaseURL, a.composer.Product)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("PFORTE_BASE_URL: passkeys: %w", err)
+	}
+	a.mfa = &mfa.Service{WebAuthn: wa, DB: db, Keys: a.keys, Mail: a.composer, Limits: a.limits, Issuer: a.composer.Product, Log: log,
+		CodeClock: clockOf(ctx)}
 	return a, nil
+}
+
+// clockKey carries, in run's context, a clock for the second factor's
+// codes: tests step it a period ahead instead of waiting 30 seconds. The
+// program itself never sets it and runs on the real time.
+type clockKey struct{}
+
+func clockOf(ctx context.Context) func() time.Time {
+	f, _ := ctx.Value(clockKey{}).(func() time.Time)
+	return f
 }
 
 func (a *app) close() { a.db.Close() }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"net/url"
 	"os"
 	"os/exec"
@@ -9,8 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"pforte/store"
 )
 
 const registerCSV = "number,name,street,postcode,city\n" +
@@ -341,15 +338,8 @@ func TestStaffSeeEveryBusiness(t *testing.T) {
 			t.Fatalf("import: %v %s", err, errOut)
 		}
 		p.signUp("sachbearbeiter@hwk.example", goodPW)
-		// No command makes staff (yet): the operator sets the role in the database.
-		dialect, dsn, _ := store.ParseURL(p.DBURL)
-		db, err := sql.Open(map[store.Dialect]string{store.SQLite: "sqlite", store.Postgres: "pgx"}[dialect], dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if _, err := db.Exec(`UPDATE accounts SET role = 'staff' WHERE email = $1`, "sachbearbeiter@hwk.example"); err != nil {
-			t.Fatal(err)
+		if _, errOut, err := p.cli("staff", "grant", "sachbearbeiter@hwk.example", "--role", "support"); err != nil {
+			t.Fatalf("staff grant: %v %s", err, errOut)
 		}
 		c := p.login("sachbearbeiter@hwk.example", goodPW)
 		if pg := p.get(c, "/betrieb"); pg.Status != 200 || !strings.Contains(pg.Body, `name="nummer"`) {

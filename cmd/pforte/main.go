@@ -49,6 +49,8 @@ Befehle:
   businesses import DATEI                   Betriebsregister aus CSV importieren (number,name,street,postcode,city)
   pins issue NUMMER                         neue PIN für einen Betrieb ausgeben (einmalig auf stdout)
   letters render --out ORDNER               PIN-Briefe (PDF) für alle offenen PIN-Anträge erzeugen
+  staff grant EMAIL --role support|admin    einem bestätigten Konto eine Rolle in der Verwaltung geben
+  staff revoke EMAIL                        sie wieder entziehen (gilt ab der nächsten Anfrage)
 
 Die Konfiguration kommt aus Umgebungsvariablen (PFORTE_…), siehe README.`
 
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return pinsCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "letters":
 		return lettersCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "staff":
+		return staffCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

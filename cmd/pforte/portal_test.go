@@ -30,6 +30,9 @@ type portal struct {
 	stdout *syncBuffer
 	stderr *syncBuffer
 	stop   func()
+	// base is the context the program runs in (a test's clock rides on
+	// it); nil means context.Background().
+	base context.Context
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines.
@@ -77,6 +80,12 @@ func testEnv(dbURL, smtpURL, addr string) map[string]string {
 // startPortal runs `pforte serve` on dbURL until the test ends.
 func startPortal(t testing.TB, dbURL string, override map[string]string) *portal {
 	t.Helper()
+	return startPortalIn(t, nil, dbURL, override)
+}
+
+// startPortalIn is startPortal with the program running in base.
+func startPortalIn(t testing.TB, base context.Context, dbURL string, override map[string]string) *portal {
+	t.Helper()
 	srv := smtptest.Start(t)
 	addr := freeAddr(t)
 	env := testEnv(dbURL, srv.URL(), addr)
@@ -84,7 +93,7 @@ func startPortal(t testing.TB, dbURL string, override map[string]string) *portal
 		env[k] = v
 	}
 	p := &portal{t: t, URL: "http://" + env["PFORTE_ADDR"], DBURL: dbURL, SMTP: srv, env: env,
-		stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+		stdout: &syncBuffer{}, stderr: &syncBuffer{}, base: base}
 	p.client = p.newClient()
 	p.start()
 	t.Cleanup(func() { p.stop() })
@@ -93,7 +102,11 @@ func startPortal(t testing.TB, dbURL string, override map[string]string) *portal
 
 func (p *portal) start() {
 	t := p.t
-	ctx, cancel := context.WithCancel(context.Background())
+	base := p.base
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, cancel := context.WithCancel(base)
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve"}, func(k string) string { return p.env[k] }, strings.NewReader(""), p.stdout, p.stderr)

@@ -43,11 +43,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	outbox := store.Outbox{DB: a.db, Keep: cfg.DevMail()}
 	worker := &mail.Worker{Queue: outbox, Sender: sender, Log: log, Poll: 5 * time.Second, RetryBase: cfg.MailRetry}
 	a.accounts.WakeMail = worker.Wake
+	a.mfa.WakeMail = worker.Wake
 
 	m := metrics.New(outbox.Depth)
 	a.accounts.CountLogin = m.Login
 	handler, err := web.New(web.Deps{Config: cfg, DB: a.db, Accounts: a.accounts, Sessions: a.sessions, Metrics: m, Log: log,
-		Businesses: a.businesses})
+		Businesses: a.businesses, MFA: a.mfa, Limits: a.limits, SecondFactor: a.mfa, WakeMail: worker.Wake})
 	if err != nil {
 		return err
 	}
@@ -66,6 +67,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mode := "SMTP"
 	if cfg.DevMail() {
 		mode = "Entwicklung: Mails im Postausgang, siehe " + cfg.BaseURL.String() + "/entwicklung/post"
+	}
+	if a.mfa.WebAuthn == nil {
+		log.Warn("passkeys unavailable: WebAuthn allows no IP address in PFORTE_BASE_URL", "base_url", cfg.BaseURL.String())
 	}
 	log.Info("pforte listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(),
 		"database", string(a.db.Dialect()), "mail", mode)
@@ -104,6 +108,12 @@ func (a *app) maintain(ctx context.Context) {
 		}
 		if _, err := a.db.Q().PruneCounters(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("prune counters", "err", err)
+		}
+		if _, err := a.db.Q().PrunePending(ctx, now); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune pending logins", "err", err)
+		}
+		if _, err := a.db.Q().PruneMailsWithoutAccount(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune mails without account", "err", err)
 		}
 		select {
 		case <-ctx.Done():

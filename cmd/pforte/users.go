@@ -291,6 +291,9 @@ type auditEntry struct {
 	Email     string    `json:"email,omitempty"`
 	Client    string    `json:"client,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
+	// ActorID and Actor name the staff account that acted in the console.
+	ActorID int64  `json:"actor_id,omitempty"`
+	Actor   string `json:"actor,omitempty"`
 }
 
 // auditCmd prints the audit log, newest first: aligned text, or with
@@ -344,7 +347,7 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		enc.SetEscapeHTML(false)
 		for _, e := range entries {
 			if err := enc.Encode(auditEntry{ID: e.ID, At: e.At.UTC(), Event: string(e.Event), AccountID: e.AccountID,
-				Email: e.Email, Client: e.Client, Detail: e.Detail}); err != nil {
+				Email: e.Email, Client: e.Client, Detail: e.Detail, ActorID: e.ActorID, Actor: e.Actor}); err != nil {
 				return err
 			}
 		}

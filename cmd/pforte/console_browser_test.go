@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"pforte/store/storetest"
+)
+
+// signInBrowser gives the browser the session id (set by script on the
+// portal's origin, as a login would set the cookie).
+func signInBrowser(t *testing.T, ctx context.Context, p *portal, id string) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(tctx, chromedp.Navigate(p.URL+"/hilfe")); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](t, ctx, fmt.Sprintf(`document.cookie = "pforte_session=%s; path=/; SameSite=Lax"; true`, id))
+}
+
+// TestBrowserConsoleSupportCase: a member cannot sign in; support finds
+// the account in the console, sends the reset link with one button, and
+// the member gets the mail and sets a new password with it.
+func TestBrowserConsoleSupportCase(t *testing.T) {
+	ctx := browser(t)
+	p := startPortal(t, storetest.SQLiteURL(t), nil)
+	const member = "jörg.weiß@bäckerei-beispiel.de"
+	p.signUp(member, goodPW)
+	desk := p.staff("hilfe@hwk.example", "support", "pwd", "otp")
+	signInBrowser(t, ctx, p, sessionCookie(t, desk, p))
+	step := func(actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step(chromedp.Navigate(p.URL+"/verwaltung"), chromedp.Click(chromedp.CSS(`nav.console-nav a[href="/verwaltung/konten"]`)),
+		// By keyboard: type, Enter.
+		chromedp.WaitVisible(chromedp.CSS(`#q`)), chromedp.SendKeys(chromedp.CSS(`#q`), "weiß@bäckerei\r"),
+		chromedp.WaitVisible(chromedp.CSS(`table.list`)))
+	if n := eval[int](t, ctx, `document.querySelectorAll("tr[data-account-id]").length`); n != 1 {
+		t.Fatalf("%d hits", n)
+	}
+	step(chromedp.Click(chromedp.CSS(`tr[data-account-id] a`)), chromedp.WaitVisible(chromedp.CSS(`dd[data-field=email]`)))
+	if got := eval[string](t, ctx, `document.querySelector("dd[data-field=email]").textContent`); got != member {
+		t.Fatalf("account page of %q", got)
+	}
+	// The button by keyboard too: focus, Enter.
+	step(chromedp.Focus(chromedp.CSS(`form[action$="/passwort-link-senden"] button`)),
+		chromedp.SendKeys(chromedp.CSS(`form[action$="/passwort-link-senden"] button`), "\r"), chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
+	if !strings.Contains(eval[string](t, ctx, `document.querySelector("p.notice").textContent`), "neuen Passworts") {
+		t.Fatal("no notice after sending the link")
+	}
+	// The member's side: the mail with the link, and the new password.
+	link := p.linkIn(member, "/passwort-neu")
+	if pg := p.post(p.newClient(), link, url.Values{"password": {otherPW}, "password_repeat": {otherPW}}); pg.Status != 303 {
+		t.Fatalf("reset: %d %q", pg.Status, pg.Code())
+	}
+	p.login(member, otherPW)
+	// The account page now tells the story, with the helper's name.
+	step(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`tr[data-event="reset-done"]`)))
+	if !strings.Contains(eval[string](t, ctx, `document.querySelector('tr[data-event="staff-reset-sent"]').textContent`), "hilfe@hwk.example") {
+		t.Fatal("audit trail does not name the helper")
+	}
+}
+
+// TestConsoleAccessibility runs axe-core on every console page, with data
+// in it, and — with PFORTE_SCREENSHOTS=DIR — keeps a picture of each at
+// 1280 and 390 pixels wide.
+func TestConsoleAccessibility(t *testing.T) {
+	axe := axeSource(t)
+	ctx := browser(t)
+	p := startPortal(t, storetest.SQLiteURL(t), nil)
+	if _, errOut, err := p.cli("businesses", "import", registerFile(t, "register.csv", registerCSV)); err != nil {
+		t.Fatalf("import: %v %s", err, errOut)
+	}
+	p.signUp("kunde@example.de", goodPW)
+	p.post(p.login("kunde@example.de", goodPW), "/betrieb/pin-beantragen", url.Values{"business": {"4712"}})
+	desk := p.staff("chefin@hwk.example", "admin", "pwd", "otp")
+	signInBrowser(t, ctx, p, sessionCookie(t, desk, p))
+	id := p.accountID("kunde@example.de")
+	shots := os.Getenv("PFORTE_SCREENSHOTS")
+	for _, path := range []string{"/verwaltung", "/verwaltung/konten?q=example", "/verwaltung/konten/" + id, "/verwaltung/betriebe?q=4",
+		"/verwaltung/betriebe/4712", "/verwaltung/briefe", "/verwaltung/post", "/verwaltung/protokoll", "/verwaltung/mitarbeiter",
+		"/verwaltung/protokoll?since=gestern"} {
+		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := chromedp.Do(tctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(p.URL+path), chromedp.WaitVisible(chromedp.CSS(`nav.console-nav`)))
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		axeCheck(t, ctx, axe, path)
+		if shots == "" {
+			continue
+		}
+		name := strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(strings.TrimPrefix(path, "/"))
+		for _, width := range []int64{1280, 390} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+				t.Fatal(err)
+			}
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package console
+
+import (
+	"context"
+	"net/http"
+
+	"pforte"
+)
+
+// staffKey keys the acting staff account of a request.
+type staffKey struct{}
+
+// staffOf is the staff account acting in a request behind requireStaff.
+func staffOf(r *http.Request) *pforte.Account {
+	a, _ := r.Context().Value(staffKey{}).(*pforte.Account)
+	return a
+}
+
+var (
+	noRole = &pforte.Error{Code: pforte.Forbidden,
+		Message: "Die Verwaltung ist den Mitarbeiterinnen und Mitarbeitern der Kammer vorbehalten."}
+	notAdmin = &pforte.Error{Code: pforte.Forbidden,
+		Message: "Diese Aktion ist der Administration vorbehalten."}
+)
+
+// SecondFactorPath is where a staff member without a second factor in the
+// session is sent first.
+const SecondFactorPath = "/konto/zwei-faktor"
+
+// requireStaff is the one check in front of every console page: a staff
+// role (else 403 forbidden) and a second factor used in this session
+// (else 303 to SecondFactorPath). The role is read with the session at
+// every request, so a revoked role ends access at the next one.
+func (c *Console) requireStaff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, st := c.Host.Signed(r)
+		if a == nil || st == nil || !a.Role.Staff() {
+			c.Host.Error(w, r, noRole)
+			return
+		}
+		if !st.HasMethod("otp") && !st.HasMethod("hwk") {
+			http.Redirect(w, r, SecondFactorPath, http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), staffKey{}, a)))
+	})
+}
+
+// requireAdmin lets only admins through (behind requireStaff).
+func (c *Console) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a := staffOf(r); a == nil || a.Role != pforte.RoleAdmin {
+			c.Host.Error(w, r, notAdmin)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

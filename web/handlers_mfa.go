@@ -1,0 +1,269 @@
+package web
+
+import (
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"net/url"
+
+	"pforte"
+	"pforte/mfa"
+	"pforte/session"
+)
+
+// stepCookie is a short-lived cookie carrying a step between two
+// requests: a login waiting for its second factor ("login"), a passkey
+// ceremony ("passkey"). Like the session cookie it is HttpOnly and, under
+// https, Secure and __Host- prefixed.
+type stepCookie string
+
+func (c stepCookie) name(s *Server) string {
+	if s.cfg.SecureCookies() {
+		return "__Host-pforte_" + string(c)
+	}
+	return "pforte_" + string(c)
+}
+
+// set stores raw for maxAge seconds; a negative maxAge deletes the cookie.
+func (c stepCookie) set(s *Server, w http.ResponseWriter, raw string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: c.name(s), Value: raw, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
+}
+
+func (c stepCookie) get(s *Server, r *http.Request) string {
+	ck, err := r.Cookie(c.name(s))
+	if err != nil {
+		return ""
+	}
+	return ck.Value
+}
+
+const (
+	loginCookie    stepCookie = "login"
+	ceremonyCookie stepCookie = "passkey"
+)
+
+func (s *Server) setPendingCookie(w http.ResponseWriter, raw string) {
+	loginCookie.set(s, w, raw, int(mfa.PendingTTL.Seconds()))
+}
+
+func (s *Server) clearPendingCookie(w http.ResponseWriter) { loginCookie.set(s, w, "", -1) }
+
+func (s *Server) pendingID(r *http.Request) string { return loginCookie.get(s, r) }
+
+// askSecondFactor is the step after the right password: an account with
+// the app's codes on gets no session yet, only a pending login and the way
+// to /anmelden/zweiter-faktor. (A passkey is a login of its own, not a
+// step after the password.) It reports whether it answered.
+func (s *Server) askSecondFactor(w http.ResponseWriter, r *http.Request, a *pforte.Account, next string) bool {
+	on, err := s.mfa.TOTPEnabled(r.Context(), a.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return true
+	}
+	if !on {
+		return false
+	}
+	raw, err := s.mfa.BeginLogin(r.Context(), a.ID, next)
+	if err != nil {
+		s.renderError(w, r, err)
+		return true
+	}
+	s.setPendingCookie(w, raw)
+	http.Redirect(w, r, "/anmelden/zweiter-faktor", http.StatusSeeOther)
+	return true
+}
+
+// signIn starts a session for a with the sign-in methods and sends the
+// browser on to next (or /konto).
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, accountID int64, next string, methods ...string) {
+	id, err := s.sessions.Start(r.Context(), accountID, s.sessionID(r), sessionLogin(r, s, methods...))
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.setSessionCookie(w, id)
+	if next == "" {
+		next = "/konto"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// sessionLogin describes the sign-in of request r with methods.
+func sessionLogin(r *http.Request, s *Server, methods ...string) session.Login {
+	return session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: methods}
+}
+
+func (s *Server) handleSecondFactorForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, err := s.mfa.PendingLogin(r.Context(), s.pendingID(r)); err != nil {
+			s.loginAgain(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "anmelden-zweiter-faktor", view{Title: "Zweiter Faktor"})
+	})
+}
+
+func (s *Server) handleSecondFactor() http.Handler {
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
+		raw := s.pendingID(r)
+		a, next, err := s.mfa.CompleteLogin(r.Context(), raw, f.Get("code"), s.client(r))
+		if err != nil {
+			if mfa.LoginGone(err) {
+				s.loginAgain(w, r, err)
+				return
+			}
+			s.renderForm(w, r, "anmelden-zweiter-faktor", err, view{Title: "Zweiter Faktor"})
+			return
+		}
+		s.clearPendingCookie(w)
+		s.signIn(w, r, a.ID, next, "pwd", "otp")
+	})
+}
+
+// loginAgain shows the login form when a pending login is gone.
+func (s *Server) loginAgain(w http.ResponseWriter, r *http.Request, err error) {
+	s.clearPendingCookie(w)
+	s.renderForm(w, r, "anmelden", err, view{Title: "Anmelden", Form: map[string]string{}})
+}
+
+// factorPage is the data of /konto/zwei-faktor.
+type factorPage struct {
+	On           bool
+	Secret       string
+	Grouped      string
+	QR           template.URL
+	Codes        []string
+	Unused       int
+	JustTurnedOn bool
+}
+
+// renderFactor shows page name with err; a wrong code when turning the
+// factor on or off is 422 there (401 is for the login step).
+func (s *Server) renderFactor(w http.ResponseWriter, r *http.Request, name string, err error, v view) {
+	v.Error = s.userError(r, err)
+	status := pforte.Info(v.Error.Code).Status
+	if v.Error.Code == pforte.MFAInvalid {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, name, v)
+}
+
+func (s *Server) handleFactorForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.showFactor(w, r, nil)
+	})
+}
+
+// showFactor renders /konto/zwei-faktor: the state when the app's codes
+// are on, else a new secret to enrol; with err, the error of a POST.
+func (s *Server) showFactor(w http.ResponseWriter, r *http.Request, err error) {
+	a := authOf(r).Account
+	on, e := s.mfa.TOTPEnabled(r.Context(), a.ID)
+	if e != nil {
+		s.renderError(w, r, e)
+		return
+	}
+	v := view{Title: "Zweiter Faktor: Authenticator-App"}
+	p := factorPage{On: on}
+	if on {
+		if p.Unused, e = s.mfa.UnusedCodes(r.Context(), a.ID); e != nil {
+			s.renderError(w, r, e)
+			return
+		}
+	} else {
+		// After a mistake the same secret again: the app has it already.
+		en, ok, e := s.mfa.PendingTOTP(r.Context(), a)
+		if e == nil && (err == nil || !ok) {
+			en, e = s.mfa.BeginTOTP(r.Context(), a)
+		}
+		if e != nil {
+			s.renderError(w, r, e)
+			return
+		}
+		p.Secret, p.Grouped = en.Secret, en.Grouped()
+		p.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(en.QR))
+	}
+	v.Data = p
+	if err != nil {
+		s.renderFactor(w, r, "konto-zwei-faktor", err, v)
+		return
+	}
+	s.render(w, r, http.StatusOK, "konto-zwei-faktor", v)
+}
+
+func (s *Server) handleFactorOn() http.Handler {
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
+		au := authOf(r)
+		a, err := s.accounts.CheckPassword(r.Context(), au.Account.ID, f.Get("current_password"), s.client(r))
+		if err == nil {
+			var codes []string
+			codes, err = s.mfa.EnableTOTP(r.Context(), a, f.Get("code"), au.SessionHash, s.client(r))
+			if err == nil {
+				// The session has now shown the second factor: a new one
+				// (new id) says so, the old one ends.
+				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, sessionLogin(r, s, "pwd", "otp"))
+				if err != nil {
+					s.renderError(w, r, err)
+					return
+				}
+				s.setSessionCookie(w, id)
+				s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungs\u00adcodes",
+					Notice: "Der zweite Faktor ist eingeschaltet. Ab jetzt fragen wir bei der Anmeldung nach dem Code aus Ihrer App.",
+					Data:   factorPage{On: true, Codes: codes, JustTurnedOn: true}})
+				return
+			}
+		}
+		s.showFactor(w, r, err)
+	})
+}
+
+func (s *Server) handleFactorOff() http.Handler {
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
+		a, err := s.accounts.CheckPassword(r.Context(), authOf(r).Account.ID, f.Get("current_password"), s.client(r))
+		if err == nil {
+			err = s.mfa.DisableTOTP(r.Context(), a, f.Get("code"), s.client(r))
+		}
+		if err != nil {
+			s.showFactor(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/konto/sicherheit?hinweis=zwei-faktor-aus", http.StatusSeeOther)
+	})
+}
+
+func (s *Server) handleNewCodes() http.Handler {
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
+		a, err := s.accounts.CheckPassword(r.Context(), authOf(r).Account.ID, f.Get("current_password"), s.client(r))
+		var codes []string
+		if err == nil {
+			codes, err = s.mfa.RegenerateCodes(r.Context(), a, s.client(r))
+		}
+		if err != nil {
+			s.showFactor(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungs\u00adcodes",
+			Notice: "Ihre neuen Wiederherstellungscodes sind erzeugt; die bisherigen gelten nicht mehr.",
+			Data:   factorPage{On: true, Codes: codes}})
+	})
+}
+
+// enrolmentOnly are the pages a session without a second factor may open
+// when PFORTE_MFA=required: those that set one up, and signing out.
+var enrolmentOnly = map[string]bool{
+	"GET /konto/zwei-faktor":        true,
+	"POST /konto/zwei-faktor":       true,
+	"POST /konto/passkeys/optionen": true,
+	"POST /konto/passkeys":          true,
+	"POST /sitzung/verlaengern":     true,
+}
+
+// needsEnrolment tells whether the request must first set up a second
+// factor (PFORTE_MFA=required and the session shows none).
+func (s *Server) needsEnrolment(r *http.Request, methods interface{ HasMethod(string) bool }) bool {
+	if !s.cfg.MFARequired() || methods.HasMethod("otp") || methods.HasMethod("hwk") {
+		return false
+	}
+	return !enrolmentOnly[r.Pattern]
+}

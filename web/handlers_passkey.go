@@ -1,0 +1,136 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"pforte"
+)
+
+// The passkey endpoints speak JSON (the WebAuthn JSON serialisation) with
+// the script web/static/passkey.js; errors come as
+// {"error": {"code": …, "message": …}} with the code's status.
+
+// The ceremony cookie carries a passkey ceremony's challenge between the
+// options and the answer.
+func (s *Server) setCeremonyCookie(w http.ResponseWriter, raw string, maxAge int) {
+	ceremonyCookie.set(s, w, raw, maxAge)
+}
+
+func (s *Server) ceremonyID(r *http.Request) string { return ceremonyCookie.get(s, r) }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// jsonError answers err as JSON; a wrong passkey when adding one is 422
+// (401 is for the login), as for the app's codes.
+func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error, adding bool) {
+	e := s.userError(r, err)
+	status := pforte.Info(e.Code).Status
+	if adding && e.Code == pforte.MFAInvalid {
+		status = http.StatusUnprocessableEntity
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": string(e.Code), "message": e.Message}})
+}
+
+// jsonBody reads a posted JSON body within the body limit.
+func jsonBody(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil || len(b) == 0 {
+		return nil, badRequest
+	}
+	return b, nil
+}
+
+func (s *Server) handlePasskeyOptions() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opts, raw, err := s.mfa.BeginPasskey(r.Context(), authOf(r).Account)
+		if err != nil {
+			s.jsonError(w, r, err, true)
+			return
+		}
+		s.setCeremonyCookie(w, raw, 300)
+		writeJSON(w, http.StatusOK, opts)
+	})
+}
+
+func (s *Server) handlePasskeyAdd() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := jsonBody(r)
+		if err == nil {
+			err = s.mfa.FinishPasskey(r.Context(), authOf(r).Account, s.ceremonyID(r), body, browserInWords(r.UserAgent()), s.client(r))
+		}
+		s.setCeremonyCookie(w, "", -1)
+		if err != nil {
+			s.jsonError(w, r, err, true)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"redirect": "/konto/sicherheit?hinweis=passkey-gespeichert"})
+	})
+}
+
+func (s *Server) handlePasskeyRemove() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			s.renderError(w, r, pforte.Errorf(pforte.NotFound, ""))
+			return
+		}
+		if err := s.mfa.RemovePasskey(r.Context(), authOf(r).Account, id, s.client(r)); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/konto/sicherheit?hinweis=passkey-entfernt", http.StatusSeeOther)
+	})
+}
+
+func (s *Server) handlePasskeyLoginOptions() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opts, raw, err := s.mfa.BeginPasskeyLogin(r.Context(), safeNext(r.URL.Query().Get("next")), s.client(r))
+		if err != nil {
+			s.jsonError(w, r, err, false)
+			return
+		}
+		s.setCeremonyCookie(w, raw, 300)
+		writeJSON(w, http.StatusOK, opts)
+	})
+}
+
+// handlePasskeyLogin signs in with a passkey: both factors at once.
+func (s *Server) handlePasskeyLogin() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := jsonBody(r)
+		var next string
+		if err == nil {
+			var a *pforte.Account
+			a, next, err = s.mfa.FinishPasskeyLogin(r.Context(), s.ceremonyID(r), body, s.client(r))
+			if err == nil {
+				s.setCeremonyCookie(w, "", -1)
+				id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), sessionLogin(r, s, "hwk"))
+				if err != nil {
+					s.jsonError(w, r, err, false)
+					return
+				}
+				s.setSessionCookie(w, id)
+				if next == "" {
+					next = "/konto"
+				}
+				writeJSON(w, http.StatusOK, map[string]string{"redirect": next})
+				return
+			}
+		}
+		s.setCeremonyCookie(w, "", -1)
+		s.jsonError(w, r, err, false)
+	})
+}
+
+// passkeysOn tells the pages whether to offer passkeys.
+func (s *Server) passkeysOn() bool { return s.mfa != nil && s.mfa.WebAuthn != nil }

@@ -223,3 +223,46 @@ func TestPendingLoginExpires(t *testing.T) {
 		}
 	})
 }
+
+// A burst of wrong codes sent at once gets no more checks than the login
+// throttle allows: each is counted before it is checked.
+func TestCodeBurstGetsNoMoreChecksThanTheRule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, clk := service(t, url)
+		ctx := context.Background()
+		a := member(t, s, "burst@example.de")
+		secret, _ := enrolled(t, s, clk, a)
+		right := clk.code(secret)
+		wrong := "000000"
+		if wrong == right {
+			wrong = "111111"
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		checked := 0
+		start := make(chan struct{})
+		for range 20 {
+			wg.Go(func() {
+				<-start
+				_, err := s.Verify(ctx, a, wrong, "test")
+				mu.Lock()
+				defer mu.Unlock()
+				switch pforte.ErrorCode(err) {
+				case pforte.MFAInvalid:
+					checked++
+				case pforte.Throttled:
+				default:
+					t.Errorf("answer %v", err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if checked != throttle.FreeFailures {
+			t.Fatalf("a burst of 20 wrong codes: %d checked, want %d", checked, throttle.FreeFailures)
+		}
+		if _, err := s.Verify(ctx, a, right, "test"); pforte.ErrorCode(err) != pforte.Throttled {
+			t.Fatalf("the right code after the burst: %v", err)
+		}
+	})
+}

@@ -111,8 +111,11 @@ func (s *Server) handlePINRequest() http.Handler {
 			return
 		}
 		title := "PIN beantragt"
-		if req.AlreadyLinked {
+		switch {
+		case req.AlreadyLinked:
 			title = "Betrieb bereits verknüpft"
+		case !req.LetterSent.IsZero():
+			title = "PIN-Brief bereits unterwegs"
 		}
 		s.render(w, r, http.StatusOK, "betrieb-pin-beantragt", view{Title: title, Data: req})
 	})

@@ -8,6 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"pforte"
 )
 
 const registerCSV = "number,name,street,postcode,city\n" +
@@ -187,6 +190,15 @@ func TestBusinessLinkFlow(t *testing.T) {
 		}
 		if out, _, _ := p.cli("letters", "render", "--out", dir); !strings.Contains(out, "Keine offenen PIN-Anträge") {
 			t.Fatalf("second render: %q", out)
+		}
+		// Asked again while the letter is in the post: no new letter, its
+		// PIN stays good, and the page says when it went out.
+		pg = p.post(c, "/betrieb/pin-beantragen", url.Values{"business": {"0815-4711"}})
+		if pg.Status != 200 || !strings.Contains(pg.Body, "bereits unterwegs") || !strings.Contains(pg.Body, pforte.GermanDate(time.Now())) {
+			t.Fatalf("request while the letter is on its way: %d", pg.Status)
+		}
+		if out, _, _ := p.cli("letters", "render", "--out", dir); !strings.Contains(out, "Keine offenen PIN-Anträge") {
+			t.Fatalf("a request while the letter is on its way queued another: %q", out)
 		}
 		pin := readLetter(t, files[0], "Bäckerei Größl & Söhne GmbH", "Maßbacher Straße 12", "97688 Bad Kissingen", "0815-4711")
 		if pin == "" {

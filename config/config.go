@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -49,11 +50,10 @@ type Config struct {
 	// MetricsToken, if set, is the bearer token /metrics asks for;
 	// otherwise /metrics answers only direct loopback requests.
 	MetricsToken string
-}
-
-// Chamber is the body that runs the portal, as named in letters and pages.
-type Chamber struct {
-	Name, Street, Postcode, City, Phone string
+	// LegalDir holds the operator's texts of the legal pages as Markdown
+	// (impressum.md, datenschutz.md, barrierefreiheit.md; PFORTE_LEGAL_DIR).
+	// "" or a missing file: Pforte's sample filled from Chamber.
+	LegalDir string
 }
 
 // SecureCookies reports whether cookies get the Secure flag (https).
@@ -89,13 +89,15 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:        r.oneOf("PFORTE_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		PINTTL:          r.duration("PFORTE_PIN_TTL", 90*24*time.Hour),
 		MailRetry:       r.duration("PFORTE_MAIL_RETRY", 30*time.Second),
-		Chamber: Chamber{
-			Name:     r.str("PFORTE_CHAMBER_NAME", "Handwerkskammer Musterstadt"),
-			Street:   r.str("PFORTE_CHAMBER_STREET", "Musterstraße 1"),
-			Postcode: r.str("PFORTE_CHAMBER_POSTCODE", "12345"),
-			City:     r.str("PFORTE_CHAMBER_CITY", "Musterstadt"),
-			Phone:    r.str("PFORTE_CHAMBER_PHONE", ""),
-		},
+	}
+	c.Chamber = r.chamber()
+	if v := getenv("PFORTE_LEGAL_DIR"); v != "" {
+		dir, err := filepath.Abs(v)
+		if err == nil {
+			_, err = os.Stat(dir)
+		}
+		r.check("PFORTE_LEGAL_DIR", err)
+		c.LegalDir = dir
 	}
 	c.BaseURL = r.baseURL("PFORTE_BASE_URL", "http://localhost:8080")
 	dir, err := filepath.Abs(r.str("PFORTE_DATA_DIR", DefaultDataDir))

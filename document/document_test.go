@@ -227,3 +227,27 @@ func BenchmarkLetterPDF(b *testing.B) {
 		}
 	}
 }
+
+// TestContactSentences: the contact is a whole sentence, never the broken
+// "wenden Sie sich bitte per E-Mail an … an uns", and names the contact
+// person with the phone number.
+func TestContactSentences(t *testing.T) {
+	s := testSender
+	s.Contact = "Frau Beispiel, Kundenservice"
+	letter, err := LetterPDF(s, testLetter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guide, err := Guide(s, "https://portal.hwk-ufr.de", testRules, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pdf := range map[string][]byte{"letter.pdf": letter, "guide.pdf": guide} {
+		text, _ := inspect(t, name, pdf)
+		flat := strings.Join(strings.Fields(text), " ")
+		if strings.Contains(flat, "an uns.") || strings.Contains(flat, "wenden Sie sich") {
+			t.Errorf("%s: broken contact sentence:\n%s", name, flat)
+		}
+		containsAll(t, name, text, flat, []string{"Schreiben Sie uns bitte eine E-Mail an kundenlogin@hwk-ufr.de oder rufen Sie uns an: 0931 30908-0 (Frau Beispiel, Kundenservice)."})
+	}
+}

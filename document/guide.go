@@ -61,7 +61,7 @@ func Guide(s Sender, baseURL string, rules []string, idle time.Duration) ([]byte
 
 	url := func(path string) string { return portalURL(baseURL, path) }
 	idleText := pforte.GermanDuration(idle)
-	contact := "Bei Rückfragen wenden Sie sich bitte " + s.contact() + " an uns."
+	contact := "Haben Sie Fragen? " + s.contact()
 
 	sh.para(styleTitle, sh.left, title)
 	sh.space(2)
@@ -207,13 +207,13 @@ func guideErrors(url func(string) string, idle string, s Sender) [][2]string {
 			"Die Eingabe ist keine E-Mail-Adresse. Prüfen Sie sie auf Tippfehler; sie hat die Form name@beispiel.de."},
 		{"Link ungültig oder abgelaufen",
 			"Der Link aus der E-Mail ist unbekannt, abgelaufen oder wurde schon benutzt. Für ein neues Passwort fordern Sie über " +
-				url("/passwort-vergessen") + " einen neuen Link an. Ging es um die Bestätigung Ihrer Adresse, oder hilft das nicht, " +
-				"wenden Sie sich bitte " + s.contact() + " an uns."},
+				url("/passwort-vergessen") + " einen neuen Link an. Ging es um die Bestätigung Ihrer Adresse, oder hilft das nicht: " +
+				s.contact()},
 		{"Sitzung abgelaufen",
 			"Sie wurden nach " + idle + " ohne Aktivität automatisch abgemeldet (Abschnitt 6). Melden Sie sich erneut an."},
 		{"Keine Zugriffsberechtigung",
 			"Sie sind angemeldet, haben aber kein Recht auf diese Seite. Für die Dienste eines Betriebs muss Ihr Konto mit dem " +
-				"Betrieb verknüpft sein (Abschnitt 7). Erscheint der Fehler trotz korrekter Anmeldung, wenden Sie sich bitte " + s.contact() + " an uns."},
+				"Betrieb verknüpft sein (Abschnitt 7). Erscheint der Fehler trotz korrekter Anmeldung: " + s.contact()},
 		{"PIN ungültig",
 			"Die PIN ist falsch oder abgelaufen, oder die Betriebsnummer ist unbekannt. Prüfen Sie beides anhand des Briefs; " +
 				"ist die PIN abgelaufen, beantragen Sie eine neue (Abschnitt 7)."},

@@ -138,7 +138,7 @@ func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
 	sh.space(2)
 	sh.para(body, sh.left, "Sie haben keine PIN beantragt? Dann hat jemand anderes versucht, ein Konto mit Ihrem Betrieb "+
 		"zu verknüpfen. Da wir die PIN nur an die eingetragene Anschrift Ihres Betriebs senden, ist das ohne dieses Schreiben "+
-		"nicht möglich. Verwenden Sie die PIN in diesem Fall nicht und wenden Sie sich bitte "+s.contact()+" an uns.")
+		"nicht möglich. Verwenden Sie die PIN in diesem Fall nicht. "+s.contact())
 	sh.space(body.lineHeight())
 	sh.para(body, sh.left, "Mit freundlichen Grüßen")
 	sh.space(body.lineHeight() * 0.6)

@@ -20,6 +20,7 @@ import (
 	"pforte/metrics"
 	"pforte/session"
 	"pforte/store"
+	"pforte/web/legal"
 )
 
 // Server holds what the handlers need. Build it with New.
@@ -33,6 +34,8 @@ type Server struct {
 	pages    *pages
 
 	businesses *business.Service
+
+	legal map[string]legal.Page
 
 	guideOnce sync.Once
 	guide     []byte
@@ -61,6 +64,9 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
 		log: d.Log, pages: p, businesses: d.Businesses}
+	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
+		return nil, err
+	}
 	return s.routes(), nil
 }
 

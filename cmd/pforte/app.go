@@ -75,7 +75,7 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	ch := cfg.Chamber
 	a.businesses = &business.Service{DB: db, Limits: a.limits, PINTTL: cfg.PINTTL, BaseURL: cfg.BaseURL.String(),
 		Sender: document.Sender{Name: ch.Name, Street: ch.Street, Postcode: ch.Postcode, City: ch.City,
-			Email: cfg.ContactEmail, Phone: ch.Phone, Web: cfg.BaseURL.String()}}
+			Email: cfg.ContactEmail, Phone: ch.Phone, Contact: ch.Contact, Web: cfg.BaseURL.String()}}
 	return a, nil
 }
 

@@ -39,9 +39,9 @@ var titles = map[string]string{
 
 // Facts fill the samples: the chamber and what the portal itself knows.
 type Facts struct {
-	Name, Street, Postcode, City, Phone, Email string
+	Name, Street, Postcode, City, Phone, Email        string
 	Representative, Supervisor, DataProtectionOfficer string
-	BaseURL string
+	BaseURL                                           string
 	// SessionIdle says after how long without activity members are signed
 	// out, in German words.
 	SessionIdle string
@@ -120,7 +120,7 @@ func missing(what string) string { return "**[bitte ergänzen: " + what + "]**" 
 
 // fill executes the sample of name with f; empty facts become visible gaps.
 func fill(name string, f Facts) ([]byte, error) {
-	t, err := texttemplate.New(name + ".md").Funcs(texttemplate.FuncMap{
+	t, err := texttemplate.New(name+".md").Funcs(texttemplate.FuncMap{
 		"or_missing": func(what, v string) string {
 			if strings.TrimSpace(v) == "" {
 				return missing(what)

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"log/slog"
 	"runtime"
 
@@ -77,6 +81,29 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 		Sender: document.Sender{Name: ch.Name, Street: ch.Street, Postcode: ch.Postcode, City: ch.City,
 			Email: cfg.ContactEmail, Phone: ch.Phone, Contact: ch.Contact, Web: cfg.BaseURL.String()}}
 	return a, nil
+}
+
+// openExisting is open for the operator's commands other than serve and
+// migrate: on SQLite they refuse a database file that does not exist yet.
+// Run from the wrong folder or with a mistyped setting, a command would
+// otherwise work on a new, empty database and report nothing amiss.
+func openExisting(ctx context.Context, getenv func(string) string, logTo io.Writer) (*app, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if path, ok := store.SQLiteFile(cfg.Database); ok {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("PFORTE_DATABASE: die SQLite-Datenbank %s gibt es nicht. Prüfen Sie PFORTE_DATA_DIR "+
+				"und PFORTE_DATABASE (der Befehl muss dieselbe Datenbank nutzen wie pforte serve); eine neue Datenbank "+
+				"legt pforte migrate an", abs)
+		}
+	}
+	return open(ctx, getenv, logTo)
 }
 
 func (a *app) close() { a.db.Close() }

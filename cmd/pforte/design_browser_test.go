@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +135,30 @@ func TestBrowserFixedFaults(t *testing.T) {
 			t.Errorf("second opening says: %q", main)
 		}
 	})
+}
+
+// TestCommandsRefuseMissingSQLite: an operator's command run against an
+// SQLite file that does not exist says so, with the absolute path, and
+// creates nothing; migrate creates it.
+func TestCommandsRefuseMissingSQLite(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"PFORTE_DATA_DIR": dir}
+	getenv := func(k string) string { return env[k] }
+	for _, args := range [][]string{{"passwords", "expire"}, {"audit"}, {"pins", "issue", "4712"}, {"letters", "render", "--out", t.TempDir()}} {
+		var out, errOut strings.Builder
+		err := run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
+		if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "pforte.db")) || !strings.Contains(err.Error(), "gibt es nicht") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pforte.db")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a refused command created the database: %v", err)
+	}
+	var out strings.Builder
+	if err := run(context.Background(), []string{"migrate"}, getenv, strings.NewReader(""), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"audit"}, getenv, strings.NewReader(""), &out, &out); err != nil {
+		t.Fatalf("audit after migrate: %v", err)
+	}
 }

@@ -393,6 +393,9 @@ func TestUsersImportRefusesBadFiles(t *testing.T) {
 		}
 		// Nothing of it reached the database (the good row of every file
 		// imports now, as the first account).
+		if _, _, err := runPforte(t, dbURL, "", "migrate"); err != nil {
+			t.Fatal(err)
+		}
 		out, errOut, err := runPforte(t, dbURL, csvHeader+good, "users", "import", "-")
 		if err != nil || !strings.HasPrefix(out, "1 Konten importiert, 0 bereits") {
 			t.Fatalf("good file from stdin: %v %q %q", err, out, errOut)

@@ -74,17 +74,18 @@ func TestAccessibility(t *testing.T) {
 			t.Errorf("%s: %s (%s): %s at %s", name, x.ID, x.Impact, x.Help, strings.Join(where, ", "))
 		}
 	}
-	for _, path := range []string{"/", "/registrieren", "/anmelden", "/passwort-vergessen", "/hilfe", "/anmelden?abgelaufen=1", "/passwort-neu?token=unbekannt"} {
+	for _, path := range []string{"/", "/registrieren", "/anmelden", "/passwort-vergessen", "/hilfe", "/anmelden?abgelaufen=1", "/passwort-neu?token=unbekannt",
+		"/impressum", "/datenschutz", "/barrierefreiheit", "/gibt-es-nicht"} {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
 	}
 	// A refused registration shows the broken rules.
 	run(chromedp.Navigate(p.URL+"/registrieren"), chromedp.SendKeys(chromedp.CSS(`#email`), "a@example.de"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "kurz"), chromedp.Click(chromedp.CSS(`form[action="/registrieren"] button`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "kurz"), chromedp.Click(chromedp.CSS(`form[action="/registrieren"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="policy"]`)))
 	check("registration refused")
 	run(chromedp.Navigate(p.URL+"/anmelden"), chromedp.SendKeys(chromedp.CSS(`#email`), "barriere@example.de"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 	check("/konto")
 	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb"} {

@@ -226,10 +226,16 @@ func TestMigrationDay(t *testing.T) {
 		// 5. The login is recorded and shown.
 		before := time.Now().Add(-time.Second)
 		member := p.login(legacy, freshPW)
+		// /konto shows the login before this one: none yet at the first,
+		// the first one at the second.
+		lastLogin := regexp.MustCompile(`Letzte Anmeldung</dt><dd>([^<]*)</dd>`)
 		konto := p.get(member, "/konto")
-		m := regexp.MustCompile(`Letzte Anmeldung</dt><dd>([^<]*)</dd>`).FindStringSubmatch(konto.Body)
-		if konto.Status != 200 || m == nil || !strings.Contains(m[1], fmt.Sprint(time.Now().Year())) || !strings.Contains(m[1], "Uhr") {
+		if m := lastLogin.FindStringSubmatch(konto.Body); konto.Status != 200 || m == nil || m[1] != "Dies ist Ihre erste Anmeldung." {
 			t.Fatalf("/konto: %d, last login %q", konto.Status, m)
+		}
+		konto = p.get(p.login(legacy, freshPW), "/konto")
+		if m := lastLogin.FindStringSubmatch(konto.Body); konto.Status != 200 || m == nil || !strings.Contains(m[1], fmt.Sprint(time.Now().Year())) || !strings.Contains(m[1], "Uhr") {
+			t.Fatalf("/konto after a second login: %d, last login %q", konto.Status, m)
 		}
 		db := p.openDB()
 		if a, _ := db.Q().AccountByEmail(context.Background(), legacy); a.LastLoginAt.Before(before) || a.PreviousHash != h {

@@ -116,7 +116,7 @@ func (s *sheet) text(x, top float64, text string) {
 	}
 	// The baseline sits about 0.8 of the font size below the top of the line.
 	s.pdf.SetXY(x, top+s.cur.size*0.8*ptMM)
-	if err := s.pdf.Text(text); err != nil {
+	if err := s.pdf.Text(printedHyphens(text)); err != nil {
 		s.err = err
 	}
 }

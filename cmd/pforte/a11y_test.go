@@ -75,7 +75,7 @@ func TestAccessibility(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/", "/registrieren", "/anmelden", "/passwort-vergessen", "/hilfe", "/anmelden?abgelaufen=1", "/passwort-neu?token=unbekannt",
-		"/impressum", "/datenschutz", "/barrierefreiheit", "/gibt-es-nicht"} {
+		"/impressum", "/datenschutz", "/barrierefreiheit", "/gibt-es-nicht", "/hilfe/anleitung"} {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
 	}

@@ -132,7 +132,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.BaseURL != nil && c.BaseURL.Hostname() != "" {
 		host = c.BaseURL.Hostname()
 	}
-	c.MailFrom = r.email("PFORTE_MAIL_FROM", "Kundenportal <no-reply@"+host+">")
+	// The sender's name says who writes: "Handwerkskammer Musterstadt – Kundenportal".
+	c.MailFrom = r.email("PFORTE_MAIL_FROM", c.Chamber.Name+" – Kundenportal <no-reply@"+host+">")
 	if v := getenv("PFORTE_ARGON2"); v != "" {
 		p, err := password.ParseParams(v)
 		r.check("PFORTE_ARGON2", err)

@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"github.com/signintech/gopdf"
+
+	"pforte"
 )
 
 // Letter is one PIN letter: it goes by post to the business's registered
@@ -155,16 +157,7 @@ func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
 
 // of turns the chamber's name into a phrase that follows a noun: "der
 // Handwerkskammer …" for a chamber or guild, else "von …", which fits any name.
-func of(name string) string {
-	n := strings.ToLower(name)
-	if strings.Contains(n, "kammer") || strings.Contains(n, "innung") {
-		return "der " + name
-	}
-	if name == "" {
-		return ""
-	}
-	return "von " + name
-}
+func of(name string) string { return pforte.GermanOf(name) }
 
 // letterHead puts the chamber's name where a printed letterhead would be.
 func letterHead(sh *sheet, s Sender) {

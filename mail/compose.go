@@ -21,7 +21,10 @@ var templateFS embed.FS
 type Composer struct {
 	BaseURL string // public URL of the portal, for the help and "Passwort vergessen" links
 	Contact string // address shown for questions, PFORTE_CONTACT_EMAIL
-	Product string // name of the portal as users know it, e.g. "Kundenportal"
+	Product string // name of the portal as users know it, e.g. "Kundenportal der Handwerkskammer Musterstadt"
+	// Chamber signs every mail, so that members see who writes to them
+	// (a mail from an unnamed "team" looks like phishing).
+	Chamber string
 }
 
 // mailData is what the templates see; the Composer's fields come along.

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
+	"pforte"
 	"pforte/account"
 	"pforte/business"
 	"pforte/config"
@@ -70,7 +72,8 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 		return nil, fmt.Errorf("PFORTE_SECRET_KEY: %w", err)
 	}
 	a.limits = &throttle.Limiter{DB: db, PerClient: cfg.RateLimits}
-	a.composer = mail.Composer{BaseURL: cfg.BaseURL.String(), Contact: cfg.ContactEmail, Product: "Kundenportal"}
+	a.composer = mail.Composer{BaseURL: cfg.BaseURL.String(), Contact: cfg.ContactEmail,
+		Product: strings.TrimSpace("Kundenportal " + pforte.GermanOf(cfg.Chamber.Name)), Chamber: cfg.Chamber.Name}
 	// Each hash needs Argon2.Memory of RAM: at most two per core at once.
 	hasher := password.NewHasher(cfg.Argon2, 2*runtime.NumCPU())
 	a.accounts = &account.Service{DB: db, Hasher: hasher, Policy: cfg.Policy, Mail: a.composer, Limits: a.limits,

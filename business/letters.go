@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode/utf8"
 
 	"pforte"
 	"pforte/document"
@@ -42,9 +44,13 @@ func (s *Service) RenderLetters(ctx context.Context, dir string) ([]string, erro
 		now := s.now()
 		iss := s.newPIN(r.Business, now)
 		b := r.Business
+		requester, err := s.DB.Q().AccountByID(ctx, r.AccountID)
+		if err != nil {
+			return written, fmt.Errorf("Brief für Betrieb %s: %w", b.Number, err)
+		}
 		pdf, err := document.LetterPDF(s.Sender, document.Letter{BusinessNumber: b.Number, BusinessName: b.Name,
 			Street: b.Street, Postcode: b.Postcode, City: b.City, PIN: iss.PIN, Expires: iss.LastDay,
-			Date: now.In(berlin), BaseURL: s.BaseURL})
+			Date: now.In(berlin), BaseURL: s.BaseURL, RequestedBy: MaskEmail(requester.Email), RequestedAt: r.RequestedAt.In(berlin)})
 		if err != nil {
 			return written, fmt.Errorf("Brief für Betrieb %s: %w", b.Number, err)
 		}
@@ -113,4 +119,23 @@ func writeFile(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+// MaskEmail shows as much of an address as lets its owner recognise it
+// in a letter, and a stranger learn little: "an…@b….de" for
+// anna.beispiel@baeckerei-beispiel.de.
+func MaskEmail(email string) string {
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || local == "" || domain == "" {
+		return "…"
+	}
+	keep := 1
+	if utf8.RuneCountInString(local) >= 6 {
+		keep = 2
+	}
+	out := string([]rune(local)[:keep]) + "…@"
+	if dot := strings.LastIndex(domain, "."); dot > 0 {
+		return out + string([]rune(domain)[:1]) + "…" + domain[dot:]
+	}
+	return out + string([]rune(domain)[:1]) + "…"
 }

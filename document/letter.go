@@ -28,6 +28,11 @@ type Letter struct {
 	Date time.Time
 	// BaseURL is the portal's public URL, for the addresses the reader types.
 	BaseURL string
+	// RequestedBy is the masked address of the account that asked for the
+	// PIN ("an…@b….de"), RequestedAt when: so that the business can judge
+	// whether the request was its own. Empty: not printed.
+	RequestedBy string
+	RequestedAt time.Time
 }
 
 // DIN 5008 form B, in mm from the top left corner of the sheet.
@@ -117,11 +122,16 @@ func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
 	} else {
 		name = "„" + name + "“"
 	}
+	asked := "wurde im Kundenportal " + of(s.Name) + " eine PIN beantragt"
+	if l.RequestedBy != "" && !l.RequestedAt.IsZero() {
+		asked = "wurde am " + germanDate(l.RequestedAt) + " im Kundenportal " + of(s.Name) +
+			" über das Benutzerkonto " + l.RequestedBy + " eine PIN beantragt"
+	}
 	sh.para(body, sh.left, fmt.Sprintf(
-		"für %s (Betriebsnummer %s) wurde im Kundenportal %s eine PIN beantragt. "+
+		"für %s (Betriebsnummer %s) %s. "+
 			"Mit dieser PIN verknüpfen Sie ein Benutzerkonto des Kundenportals mit Ihrem Betrieb "+
 			"und können danach die Online-Dienste für Ihren Betrieb nutzen. So gehen Sie vor:",
-		name, l.BusinessNumber, of(s.Name)))
+		name, l.BusinessNumber, asked))
 	sh.space(1.5)
 	steps := []string{
 		"Melden Sie sich unter " + portalURL(l.BaseURL, "/anmelden") + " mit Ihrer E-Mail-Adresse und Ihrem Passwort an.",
@@ -138,7 +148,7 @@ func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
 		"Eine PIN aus einem früheren Schreiben gilt nicht mehr. Bitte geben Sie die PIN nur im Kundenportal ein "+
 		"und nicht an andere Personen weiter.")
 	sh.space(2)
-	sh.para(body, sh.left, "Sie haben keine PIN beantragt? Dann hat jemand anderes versucht, ein Konto mit Ihrem Betrieb "+
+	sh.para(body, sh.left, "Sie kennen dieses Benutzerkonto nicht und haben keine PIN beantragt? Dann hat jemand anderes versucht, ein Konto mit Ihrem Betrieb "+
 		"zu verknüpfen. Da wir die PIN nur an die eingetragene Anschrift Ihres Betriebs senden, ist das ohne dieses Schreiben "+
 		"nicht möglich. Verwenden Sie die PIN in diesem Fall nicht. "+s.contact())
 	sh.space(body.lineHeight())

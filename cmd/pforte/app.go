@@ -111,6 +111,18 @@ func openExisting(ctx context.Context, getenv func(string) string, logTo io.Writ
 
 func (a *app) close() { a.db.Close() }
 
+// databaseWhere names the database for the log: an SQLite file by its
+// absolute path, so the operator sees which one a process uses; PostgreSQL
+// without its URL, which may hold a password.
+func databaseWhere(cfg config.Config) string {
+	if path, ok := store.SQLiteFile(cfg.Database); ok {
+		if abs, err := filepath.Abs(path); err == nil {
+			return "sqlite " + abs
+		}
+	}
+	return "postgres"
+}
+
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) != 0 {
 		return usageError{"migrate nimmt keine Argumente"}

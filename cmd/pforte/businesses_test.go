@@ -200,7 +200,7 @@ func TestBusinessLinkFlow(t *testing.T) {
 		if out, _, _ := p.cli("letters", "render", "--out", dir, "--development-url"); !strings.Contains(out, "Keine offenen PIN-Anträge") {
 			t.Fatalf("second render: %q", out)
 		}
-		pin := readLetter(t, files[0], "Bäckerei Größl & Söhne GmbH", "Maßbacher Straße 12", "97688 Bad Kissingen", "0815-4711")
+		pin := readLetter(t, files[0], "Bäckerei Größl & Söhne GmbH", "Maßbacher Straße 12", "97688 Bad Kissingen", "0815-4711", "in…@b….example")
 		if pin == "" {
 			pin = p.issuePIN("0815-4711") // no poppler-utils here: the operator's way
 		}

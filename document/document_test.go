@@ -32,6 +32,8 @@ var testLetter = Letter{
 	Expires:        time.Date(2026, 3, 31, 23, 59, 59, 0, time.UTC),
 	Date:           time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC),
 	BaseURL:        "https://portal.hwk-ufr.de/",
+	RequestedBy:    "an…@b….de",
+	RequestedAt:    time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC),
 }
 
 var testRules = []string{
@@ -117,6 +119,9 @@ func TestLetterPDF(t *testing.T) {
 		"Bindestriche",
 		"Handwerkskammer für Unterfranken · Rennweger Ring 3 · 97070 Würzburg", // return line
 		"kundenlogin@hwk-ufr.de",
+		"am 02.03.2026",
+		"an…@b….de",
+		"Sie kennen dieses Benutzerkonto nicht",
 	})
 }
 

@@ -12,8 +12,11 @@ func TestPrintedHyphens(t *testing.T) {
 		"https://portal.example/passwort-vergessen": "https://portal.example/passwort-vergessen",
 		"2–4 Werktage - so":                         "2–4 Werktage - so",
 	} {
-		if got := printedHyphens(in); got != want {
+		if got := printedHyphens(in, false); got != want {
 			t.Errorf("printedHyphens(%q) = %q, want %q", in, got, want)
 		}
+	}
+	if got := printedHyphens("0815-4711 an kundenlogin@hwk-ufr.de - so", true); got != "0815\u00ad4711 an kundenlogin@hwk\u00adufr.de - so" {
+		t.Errorf("on paper: %q", got)
 	}
 }

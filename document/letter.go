@@ -101,6 +101,7 @@ func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
 	if err != nil {
 		return nil, err
 	}
+	sh.paper = true
 	sh.left, sh.right, sh.top, sh.bottom = marginLeft, marginRight, subjectTop, letterBottom
 	sh.addPage()
 
@@ -246,7 +247,7 @@ func addressField(sh *sheet, s Sender, l Letter) {
 func infoBlock(sh *sheet, s Sender, l Letter) {
 	rows := [][2]string{
 		{"Betriebsnummer", l.BusinessNumber},
-		{"Ansprechpartner", "Kundenportal"},
+		{"Ansprechpartner", contactPerson(s)},
 		{"E-Mail", s.Email},
 		{"Telefon", s.Phone},
 		{"Datum", germanDate(l.Date)},
@@ -335,4 +336,13 @@ func label(name, value string) string {
 		return ""
 	}
 	return name + ": " + value
+}
+
+// contactPerson is whom the letter names to ask: the configured contact
+// (PFORTE_CHAMBER_CONTACT), else the portal's desk.
+func contactPerson(s Sender) string {
+	if s.Contact != "" {
+		return s.Contact
+	}
+	return "Kundenportal"
 }

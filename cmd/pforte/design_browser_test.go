@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,4 +162,42 @@ func TestCommandsRefuseMissingSQLite(t *testing.T) {
 	if err := run(context.Background(), []string{"audit"}, getenv, strings.NewReader(""), &out, &out); err != nil {
 		t.Fatalf("audit after migrate: %v", err)
 	}
+}
+
+// TestBrowserCountdowns: the wait after too many attempts and the idle
+// warning count down, in a polite live region.
+func TestBrowserCountdowns(t *testing.T) {
+	ctx := browser(t)
+	p := startPortal(t, storetest.SQLiteURL(t), map[string]string{"PFORTE_SESSION_IDLE": "6s"})
+	step := browserSteps(t, ctx)
+	addr := "warten@example.de"
+	p.signUp(addr, goodPW)
+	c := p.newClient()
+	for range 5 {
+		p.post(c, "/anmelden", url.Values{"email": {addr}, "password": {"Falsch-Passwort1!"}})
+	}
+	step(chromedp.Navigate(p.URL+"/anmelden"), chromedp.SendKeys(chromedp.CSS(`#email`), addr),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="throttled"] [data-countdown]`)))
+	box := text(t, ctx, `[data-error-code="throttled"]`)
+	if strings.Count(box, "Sekunden") != 1 {
+		t.Errorf("the wait is said %d times: %q", strings.Count(box, "Sekunden"), box)
+	}
+	first := text(t, ctx, `[data-countdown]`)
+	waitFor(t, func() bool { return text(t, ctx, `[data-countdown]`) != first })
+	if live := eval[string](t, ctx, `document.querySelector("[data-countdown]").closest("[aria-live]").getAttribute("aria-live")`); live != "polite" {
+		t.Errorf("countdown region: aria-live=%q", live)
+	}
+
+	// Signed in, the idle warning counts down the seconds left.
+	other := "bleiben@example.de"
+	p.signUp(other, goodPW)
+	step(chromedp.Navigate(p.URL+"/anmelden"), chromedp.SendKeys(chromedp.CSS(`#email`), other),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)), chromedp.WaitVisible(chromedp.CSS(`#idle-warning`)))
+	first = text(t, ctx, `[data-idle-countdown]`)
+	if first != "3 Sekunden" && first != "2 Sekunden" {
+		t.Errorf("idle warning starts at %q", first)
+	}
+	waitFor(t, func() bool { return text(t, ctx, `[data-idle-countdown]`) != first })
 }

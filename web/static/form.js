@@ -3,9 +3,8 @@
 //
 // - Every password field gets a button "Passwort anzeigen" that shows the
 //   typed characters and hides them again (aria-pressed says which).
-// - An element with data-countdown="SECONDS" counts down once a second;
-//   its text is announced politely (aria-live on the element), at most
-//   every 15 seconds and at the end, so a screen reader is not flooded.
+// - An element with data-countdown="SECONDS" counts down once a second
+//   (pforteCountdown), announced politely and sparingly.
 "use strict";
 
 function pforteWait(secs) {
@@ -13,6 +12,30 @@ function pforteWait(secs) {
   if (secs < 90) return secs + " Sekunden";
   const min = Math.ceil(secs / 60);
   return min === 1 ? "1 Minute" : min + " Minuten";
+}
+
+// pforteCountdown shows in el the time left of secs, once a second, and
+// returns a function that stops it. The nearest aria-live region (or el)
+// is polite; screen readers hear it at most every 15 seconds and at the
+// end, as the text changes inside aria-busy in between. session.js uses it
+// for the idle warning.
+function pforteCountdown(el, secs) {
+  if (!(secs > 0)) return () => {};
+  const end = Date.now() + secs * 1000;
+  const live = el.closest("[aria-live]") || el;
+  live.setAttribute("aria-live", "polite");
+  let said = Infinity;
+  let timer;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    const speak = left === 0 || said - left >= 15;
+    live.setAttribute("aria-busy", speak ? "false" : "true");
+    if (speak) said = left;
+    el.textContent = pforteWait(left);
+    if (left > 0) timer = setTimeout(tick, 1000);
+  };
+  tick();
+  return () => clearTimeout(timer);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -42,26 +65,6 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   for (const el of document.querySelectorAll("[data-countdown]")) {
-    let left = Number(el.dataset.countdown);
-    if (!(left > 0)) continue;
-    const end = Date.now() + left * 1000;
-    const live = el.closest("[aria-live]") || el;
-    live.setAttribute("aria-live", "polite");
-    let announced = left;
-    const tick = () => {
-      left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
-      // Between announcements the text changes inside an aria-busy
-      // region, which screen readers do not read out.
-      const speak = left === 0 || announced - left >= 15;
-      live.setAttribute("aria-busy", speak ? "false" : "true");
-      if (speak) announced = left;
-      el.textContent = pforteWait(left);
-      if (left === 0) {
-        el.dispatchEvent(new CustomEvent("countdown-end", { bubbles: true }));
-        return;
-      }
-      setTimeout(tick, 1000);
-    };
-    tick();
+    pforteCountdown(el, Number(el.dataset.countdown));
   }
 });

@@ -179,6 +179,10 @@ func TestBusinessLinkFlow(t *testing.T) {
 		if pg := p.get(c, "/hilfe"); !strings.Contains(pg.Body, `id="fehler-pin-invalid"`) {
 			t.Error("the help page does not explain pin-invalid")
 		}
+		// /konto says that the letter is being prepared.
+		if pg := p.get(c, "/konto"); !strings.Contains(pg.Body, `data-pending="0815-4711"`) || !strings.Contains(pg.Body, "PIN beantragt am") {
+			t.Errorf("/konto does not show the pending request:\n%s", pg.Body)
+		}
 
 		// The operator renders the letters: one, however often it was asked for.
 		// The test portal's URL is on loopback: refused unless asked for.
@@ -199,6 +203,9 @@ func TestBusinessLinkFlow(t *testing.T) {
 		}
 		if out, _, _ := p.cli("letters", "render", "--out", dir, "--development-url"); !strings.Contains(out, "Keine offenen PIN-Anträge") {
 			t.Fatalf("second render: %q", out)
+		}
+		if pg := p.get(c, "/konto"); !strings.Contains(pg.Body, "Brief unterwegs seit") {
+			t.Errorf("/konto does not say the letter is on its way:\n%s", pg.Body)
 		}
 		pin := readLetter(t, files[0], "Bäckerei Größl & Söhne GmbH", "Maßbacher Straße 12", "97688 Bad Kissingen", "0815-4711", "in…@b….example")
 		if pin == "" {

@@ -102,6 +102,7 @@ document.addEventListener("DOMContentLoaded", () => {
       update();
     });
     for (const other of [repeat, emailField]) other?.addEventListener("input", update);
-    if (!verdict) update();
+    // An empty field stays neutral until the member types.
+    if (!verdict && field.value) update();
   }
 });

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -126,5 +125,5 @@ func TestGuidePictures(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "sources.txt"), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Log(fmt.Sprintf("wrote %d pictures to %s", len(shots), dir))
+	t.Logf("wrote %d pictures to %s", len(shots), dir)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"pforte/document"
+	"pforte/policy"
 )
 
 // guideShared are the files every pictured page is drawn from besides its
@@ -15,8 +16,8 @@ import (
 var guideShared = []string{"templates/layout.html", "templates/partials.html", "static/pforte.css", "static/form.js", "static/policy.js"}
 
 // GuidePictureSource is the hash of what the page template is drawn from:
-// its template, the layout, the partials, the style sheet and the scripts
-// that change how it looks. The guide's picture of a page records it
+// its template, the layout, the partials, the style sheet, the scripts
+// that change how it looks, and the words of the password rules. The guide's picture of a page records it
 // (document/pictures/sources.txt); a test compares, so that the guide never
 // shows a page that has changed since.
 func GuidePictureSource(template string) (string, error) {
@@ -30,6 +31,8 @@ func GuidePictureSource(template string) (string, error) {
 		h.Write(b)
 		h.Write([]byte{0})
 	}
+	// The pages show the policy's rules, worded in package policy.
+	h.Write(policy.Default().BrowserJSON())
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 

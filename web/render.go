@@ -165,11 +165,13 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 
 // renderError shows the error page for err.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	s.renderForm(w, r, "fehler", err, view{Title: "Fehler"})
+	v := view{}
+	v.Title = pforte.Info(pforte.ErrorCode(err)).Title
+	s.renderForm(w, r, "fehler", err, v)
 }
 
 var badRequest = &pforte.Error{Code: pforte.BadRequest,
-	Message: "Die Anfrage war fehlerhaft oder zu groß. Bitte laden Sie die Seite neu und versuchen Sie es erneut."}
+	Message: "Die Anfrage war fehlerhaft oder zu groß."}
 
 // maxField bounds every form value; passwords are far shorter.
 const maxField = 4096

@@ -185,7 +185,7 @@ func TestMigrationDay(t *testing.T) {
 		}
 		pg := p.post(c, "/anmelden", url.Values{"email": {legacy}, "password": {legacyPW}})
 		for _, want := range []string{
-			"neue Passwort-Richtlinie",                                                              // why
+			"neue Passwort-Richtlinie",                                                                    // why
 			"Mindestens 12 Zeichen", "Mindestens ein Sonderzeichen", "Anders als Ihr bisheriges Passwort", // the rules
 			`action="/passwort-vergessen"`, `value="` + legacy + `"`, // the reset mail at once, address filled in
 			`href="/hilfe#fehler-password-expired"`,

@@ -92,4 +92,27 @@ func TestAccessibility(t *testing.T) {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
 	}
+	// Errors beside their fields, a linked business, a letter on its way,
+	// the question before unlinking, signed-in help and guide.
+	run(chromedp.Navigate(p.URL+"/betrieb/verknuepfen"), chromedp.SendKeys(chromedp.CSS(`#business`), "4712"),
+		chromedp.SendKeys(chromedp.CSS(`#pin`), "FALSCH"), chromedp.Click(chromedp.CSS(`form[action="/betrieb/verknuepfen"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="pin-invalid"]`)))
+	check("link refused")
+	p.mustCLI("businesses", "import", registerFile(t, "register.csv", registerCSV))
+	pin := p.issuePIN("4712")
+	run(chromedp.Navigate(p.URL+"/betrieb/verknuepfen"), chromedp.SendKeys(chromedp.CSS(`#business`), "4712"),
+		chromedp.SendKeys(chromedp.CSS(`#pin`), pin), chromedp.Click(chromedp.CSS(`form[action="/betrieb/verknuepfen"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
+	check("business page")
+	run(chromedp.Navigate(p.URL+"/betrieb/pin-beantragen"), chromedp.SendKeys(chromedp.CSS(`#business`), "0815-4711"),
+		chromedp.Click(chromedp.CSS(`form[action="/betrieb/pin-beantragen"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`p[role=status]`)))
+	check("PIN requested")
+	for _, path := range []string{"/konto", "/betrieb/4712/trennen", "/hilfe", "/hilfe/anleitung", "/gibt-es-nicht"} {
+		run(chromedp.Navigate(p.URL + path))
+		check(path + " (signed in)")
+	}
+	run(chromedp.Navigate(p.URL+"/konto/passwort"), chromedp.SendKeys(chromedp.CSS(`#current_password`), "falsch"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW+"x"), chromedp.SendKeys(chromedp.CSS(`#password_repeat`), goodPW+"x"),
+		chromedp.Click(chromedp.CSS(`form[action="/konto/passwort"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`[data-error-code]`)))
+	check("password change refused")
 }

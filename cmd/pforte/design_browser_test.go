@@ -201,3 +201,37 @@ func TestBrowserCountdowns(t *testing.T) {
 	}
 	waitFor(t, func() bool { return text(t, ctx, `[data-idle-countdown]`) != first })
 }
+
+// TestMessagesSaidOnce: each error says its message once, in words that
+// fit the form, beside the field it is about; "check your mail" names the
+// address typed.
+func TestMessagesSaidOnce(t *testing.T) {
+	p := startPortal(t, storetest.SQLiteURL(t), nil)
+	addr := "einmal@example.de"
+	c := p.newClient()
+	if pg := p.post(c, "/registrieren", url.Values{"email": {addr}, "password": {goodPW}, "password_repeat": {goodPW}}); !strings.Contains(pg.Body, "<strong>"+addr+"</strong>") {
+		t.Errorf("check-your-mail page does not name %s", addr)
+	}
+	p.signUp("einmal2@example.de", goodPW)
+	main := func(body string) string {
+		start, end := strings.Index(body, "<main"), strings.Index(body, "</main>")
+		return body[start:end]
+	}
+	count := func(body, s string) int { return strings.Count(main(body), s) }
+
+	pg := p.post(c, "/anmelden", url.Values{"email": {"einmal2@example.de"}, "password": {"Falsch-Passwort1!"}})
+	if n := count(pg.Body, "E-Mail-Adresse oder Passwort"); n != 2 || count(pg.Body, "falsch:") != 0 || !strings.Contains(pg.Body, `id="password-error"`) {
+		// twice: in the summary and beside the field, never as "Titel: Text"
+		t.Errorf("wrong login: said %d times\n%s", n, main(pg.Body))
+	}
+	pg = p.get(c, "/anmelden?abgelaufen=1")
+	if n := count(pg.Body, "abgelaufen") + count(pg.Body, "automatisch abgemeldet"); n != 2 { // "Ihre Sitzung ist abgelaufen. … automatisch abgemeldet."
+		t.Errorf("session expired said %d times:\n%s", n, main(pg.Body))
+	}
+	member := p.login("einmal2@example.de", goodPW)
+	pg = p.post(member, "/konto/passwort", url.Values{"current_password": {"falsch"}, "password": {otherPW}, "password_repeat": {otherPW}})
+	if pg.Code() != "invalid-credentials" || strings.Contains(main(pg.Body), "E-Mail-Adresse oder Passwort") ||
+		!strings.Contains(pg.Body, "Das aktuelle Passwort ist falsch.") || !strings.Contains(pg.Body, `aria-describedby="current_password-error"`) {
+		t.Errorf("wrong current password:\n%s", main(pg.Body))
+	}
+}

@@ -28,9 +28,16 @@ var updateGuide = flag.Bool("update", false, "TestGuidePictures: write the guide
 // Without -update it checks that every step can be walked as described.
 func TestGuidePictures(t *testing.T) {
 	ctx := browser(t)
-	p := startPortal(t, storetest.SQLiteURL(t), map[string]string{"PFORTE_BASE_URL": "http://localhost:8080"})
-	// The pictures show the public address an operator would set; the
-	// browser still talks to the test portal.
+	// The chamber's own look, when set, so that an operator can picture
+	// the guide with it (and build the binary again).
+	env := map[string]string{"PFORTE_BASE_URL": "http://localhost:8080"}
+	for _, k := range []string{"PFORTE_CHAMBER_NAME", "PFORTE_CHAMBER_STREET", "PFORTE_CHAMBER_POSTCODE", "PFORTE_CHAMBER_CITY",
+		"PFORTE_CHAMBER_PHONE", "PFORTE_CHAMBER_COLOUR", "PFORTE_LOGO", "PFORTE_CONTACT_EMAIL"} {
+		if v := os.Getenv(k); v != "" {
+			env[k] = v
+		}
+	}
+	p := startPortal(t, storetest.SQLiteURL(t), env)
 	p.mustCLI("businesses", "import", registerFile(t, "register.csv", registerCSV))
 	step := browserSteps(t, ctx)
 	shots := map[string][]byte{}

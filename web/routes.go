@@ -53,8 +53,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(static)))
 
 	// The chamber's look and its legal pages (CONTRACT §9).
-	mux.Handle("GET /kammer.css", s.handleChamberCSS())
-	mux.Handle("GET /kammer-logo", s.handleLogo())
+	mux.Handle("GET /static/kammer.css", s.handleChamberCSS())
+	mux.Handle("GET /static/kammer-logo", s.handleLogo())
 	mux.Handle("GET /impressum", s.handleLegal("impressum"))
 	mux.Handle("GET /datenschutz", s.handleLegal("datenschutz"))
 	mux.Handle("GET /barrierefreiheit", s.handleLegal("barrierefreiheit"))

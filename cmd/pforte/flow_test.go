@@ -512,7 +512,7 @@ func TestLegalPagesAndChamber(t *testing.T) {
 	}
 	for _, path := range []string{"/", "/anmelden", "/hilfe", "/gibt-es-nicht"} {
 		pg := p.get(c, path)
-		for _, link := range []string{`href="/impressum"`, `href="/datenschutz"`, `href="/barrierefreiheit"`, `src="/kammer-logo"`} {
+		for _, link := range []string{`href="/impressum"`, `href="/datenschutz"`, `href="/barrierefreiheit"`, `src="/static/kammer-logo"`} {
 			if !strings.Contains(pg.Body, link) {
 				t.Errorf("%s lacks %s", path, link)
 			}
@@ -521,10 +521,10 @@ func TestLegalPagesAndChamber(t *testing.T) {
 	if pg := p.get(c, "/registrieren"); !strings.Contains(pg.Body[strings.Index(pg.Body, `action="/registrieren"`):], `href="/datenschutz"`) {
 		t.Error("the registration form does not link the privacy notice")
 	}
-	if css := p.get(c, "/kammer.css"); css.Status != 200 || !strings.Contains(css.Body, "--accent: #7a1f2b") {
+	if css := p.get(c, "/static/kammer.css"); css.Status != 200 || !strings.Contains(css.Body, "--accent: #7a1f2b") {
 		t.Errorf("kammer.css: %d %q", css.Status, css.Body)
 	}
-	if l := p.get(c, "/kammer-logo"); l.Status != 200 || l.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(l.Header.Get("Content-Security-Policy"), "sandbox") {
+	if l := p.get(c, "/static/kammer-logo"); l.Status != 200 || l.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(l.Header.Get("Content-Security-Policy"), "sandbox") {
 		t.Errorf("logo: %d %s %s", l.Status, l.Header.Get("Content-Type"), l.Header.Get("Content-Security-Policy"))
 	}
 }

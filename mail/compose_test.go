@@ -172,4 +172,9 @@ func TestMailsNameTheChamber(t *testing.T) {
 	if !strings.Contains(m.Text, "Mit freundlichen Grüßen\nHandwerkskammer Musterstadt\nKundenportal") {
 		t.Errorf("signature: %s", m.Text)
 	}
+	// The HTML part's button has the chamber's colour.
+	c.Colour = "#7a1f2b"
+	if m := c.Confirmation("anna@example.de", "https://portal.example.de/x", time.Hour); !strings.Contains(m.HTML, "background:#7a1f2b") || strings.Contains(m.HTML, "0b5394") {
+		t.Errorf("colour: %s", m.HTML)
+	}
 }

@@ -73,7 +73,7 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	}
 	a.limits = &throttle.Limiter{DB: db, PerClient: cfg.RateLimits}
 	a.composer = mail.Composer{BaseURL: cfg.BaseURL.String(), Contact: cfg.ContactEmail,
-		Product: strings.TrimSpace("Kundenportal " + pforte.GermanOf(cfg.Chamber.Name)), Chamber: cfg.Chamber.Name}
+		Product: strings.TrimSpace("Kundenportal " + pforte.GermanOf(cfg.Chamber.Name)), Chamber: cfg.Chamber.Name, Colour: cfg.Chamber.Colour}
 	// Each hash needs Argon2.Memory of RAM: at most two per core at once.
 	hasher := password.NewHasher(cfg.Argon2, 2*runtime.NumCPU())
 	a.accounts = &account.Service{DB: db, Hasher: hasher, Policy: cfg.Policy, Mail: a.composer, Limits: a.limits,

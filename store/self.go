@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"time"
-
 )
 
 // EmailChange is a requested change of an account's login address,

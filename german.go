@@ -65,3 +65,16 @@ func germanCount(n int64, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// GermanOf names a body in the genitive after a noun: "der Handwerkskammer
+// Musterstadt" for a Kammer or Innung, else "von NAME" ("" for no name).
+func GermanOf(name string) string {
+	n := strings.ToLower(name)
+	switch {
+	case name == "":
+		return ""
+	case strings.Contains(n, "kammer") || strings.Contains(n, "innung"):
+		return "der " + name
+	}
+	return "von " + name
+}

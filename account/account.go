@@ -66,9 +66,13 @@ func (s *Service) wake() {
 type Client = string
 
 // PolicyError is the error for broken password rules.
+// A typo in the repetition alone is not a policy failure and is said so.
 func PolicyError(rules []string) *pforte.Error {
-	return &pforte.Error{Code: pforte.Policy, Rules: rules,
-		Message: "Das Passwort erfüllt nicht alle Regeln der Passwort-Richtlinie."}
+	msg := "Das Passwort erfüllt noch nicht alle Regeln."
+	if len(rules) == 1 && rules[0] == policy.RuleRepeat {
+		msg = "Die beiden Eingaben des Passworts stimmen nicht überein. Bitte geben Sie das Passwort zweimal gleich ein."
+	}
+	return &pforte.Error{Code: pforte.Policy, Rules: rules, Message: msg}
 }
 
 // checkNew judges a new password for the account with address email:
@@ -77,7 +81,7 @@ func PolicyError(rules []string) *pforte.Error {
 func (s *Service) checkNew(ctx context.Context, pw, repeat string, hasRepeat bool, email string, old ...string) error {
 	rules := s.Policy.Check(pw, email)
 	if hasRepeat && pw != repeat {
-		rules = append(rules, "repeat")
+		rules = append(rules, policy.RuleRepeat)
 	}
 	for _, h := range old {
 		if h == "" {

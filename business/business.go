@@ -243,8 +243,7 @@ var pinInvalid = &pforte.Error{Code: pforte.PINInvalid,
 func pinLocked(d time.Duration) *pforte.Error {
 	e := throttle.Throttled(d)
 	e.Code = pforte.PINLocked
-	e.Message = "Für diesen Betrieb wurde zu oft eine falsche PIN eingegeben. Die PIN-Eingabe ist deshalb gesperrt; bitte versuchen Sie es in " +
-		throttle.Wait(e.RetryAfter) + " erneut."
+	e.Message = "Für diesen Betrieb wurde zu oft eine falsche PIN eingegeben. Die PIN-Eingabe ist deshalb vorübergehend gesperrt."
 	return e
 }
 

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"pforte"
 	"pforte/document"
@@ -41,8 +43,11 @@ func (s *Service) RenderLetters(ctx context.Context, dir string) ([]string, erro
 	var written []string
 	for _, r := range reqs {
 		now := s.now()
-		iss, l := s.letter(r, now)
 		b := r.Business
+		iss, l, err := s.letter(ctx, s.DB.Q(), r, now)
+		if err != nil {
+			return written, fmt.Errorf("Brief für Betrieb %s: %w", b.Number, err)
+		}
 		pdf, err := document.LetterPDF(s.Sender, l)
 		if err != nil {
 			return written, fmt.Errorf("Brief für Betrieb %s: %w", b.Number, err)
@@ -74,11 +79,16 @@ func (s *Service) RenderLetters(ctx context.Context, dir string) ([]string, erro
 }
 
 // letter makes the letter for request r with a fresh PIN, not yet stored.
-func (s *Service) letter(r store.PINRequest, now time.Time) (Issued, document.Letter) {
+func (s *Service) letter(ctx context.Context, tx *store.Tx, r store.PINRequest, now time.Time) (Issued, document.Letter, error) {
+	requester, err := tx.AccountByID(ctx, r.AccountID)
+	if err != nil {
+		return Issued{}, document.Letter{}, err
+	}
 	iss := s.newPIN(r.Business, now)
 	b := r.Business
 	return iss, document.Letter{BusinessNumber: b.Number, BusinessName: b.Name, Street: b.Street, Postcode: b.Postcode,
-		City: b.City, PIN: iss.PIN, Expires: iss.LastDay, Date: now.In(berlin), BaseURL: s.BaseURL}
+		City: b.City, PIN: iss.PIN, Expires: iss.LastDay, Date: now.In(berlin), BaseURL: s.BaseURL,
+		RequestedBy: MaskEmail(requester.Email), RequestedAt: r.RequestedAt.In(berlin)}, nil
 }
 
 // markSent marks request r sent in tx, stores the hash of its letter's PIN
@@ -131,4 +141,23 @@ func writeFile(path string, data []byte) error {
 		d.Close()
 	}
 	return nil
+}
+
+// MaskEmail shows as much of an address as lets its owner recognise it
+// in a letter, and a stranger learn little: "an…@b….de" for
+// anna.beispiel@baeckerei-beispiel.de.
+func MaskEmail(email string) string {
+	local, domain, ok := strings.Cut(email, "@")
+	if !ok || local == "" || domain == "" {
+		return "…"
+	}
+	keep := 1
+	if utf8.RuneCountInString(local) >= 6 {
+		keep = 2
+	}
+	out := string([]rune(local)[:keep]) + "…@"
+	if dot := strings.LastIndex(domain, "."); dot > 0 {
+		return out + string([]rune(domain)[:1]) + "…" + domain[dot:]
+	}
+	return out + string([]rune(domain)[:1]) + "…"
 }

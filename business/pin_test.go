@@ -125,3 +125,16 @@ func TestHashPINDependsOnTheBusiness(t *testing.T) {
 		t.Errorf("hash %q", h)
 	}
 }
+
+func TestMaskEmail(t *testing.T) {
+	for in, want := range map[string]string{
+		"anna.beispiel@baeckerei-beispiel.de": "an…@b….de",
+		"jo@example.org":                      "j…@e….org",
+		"jörg.weiß@bäckerei.de":               "jö…@b….de",
+		"kaputt":                              "…",
+	} {
+		if got := MaskEmail(in); got != want {
+			t.Errorf("MaskEmail(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -142,7 +142,10 @@ func (s *Service) PrintLetters(ctx context.Context, staffID int64, client string
 		now := s.now()
 		letters := make([]document.Letter, 0, len(reqs))
 		for _, r := range reqs {
-			iss, l := s.letter(r, now)
+			iss, l, err := s.letter(ctx, tx, r, now)
+			if err != nil {
+				return err
+			}
 			if err := markSent(ctx, tx, r, iss, now, staffID, client); errors.Is(err, errSent) {
 				continue
 			} else if err != nil {

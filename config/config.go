@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -53,15 +54,14 @@ type Config struct {
 	// member without a second factor must set one up right after the
 	// password, before any other page opens.
 	MFA string
+	// LegalDir holds the operator's texts of the legal pages as Markdown
+	// (impressum.md, datenschutz.md, barrierefreiheit.md; PFORTE_LEGAL_DIR).
+	// "" or a missing file: Pforte's sample filled from Chamber.
+	LegalDir string
 }
 
 // MFARequired reports whether every member must use a second factor.
 func (c Config) MFARequired() bool { return c.MFA == "required" }
-
-// Chamber is the body that runs the portal, as named in letters and pages.
-type Chamber struct {
-	Name, Street, Postcode, City, Phone string
-}
 
 // SecureCookies reports whether cookies get the Secure flag (https).
 func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
@@ -97,13 +97,15 @@ func Load(getenv func(string) string) (Config, error) {
 		MFA:             r.oneOf("PFORTE_MFA", "optional", "optional", "required"),
 		PINTTL:          r.duration("PFORTE_PIN_TTL", 90*24*time.Hour),
 		MailRetry:       r.duration("PFORTE_MAIL_RETRY", 30*time.Second),
-		Chamber: Chamber{
-			Name:     r.str("PFORTE_CHAMBER_NAME", "Handwerkskammer Musterstadt"),
-			Street:   r.str("PFORTE_CHAMBER_STREET", "Musterstraße 1"),
-			Postcode: r.str("PFORTE_CHAMBER_POSTCODE", "12345"),
-			City:     r.str("PFORTE_CHAMBER_CITY", "Musterstadt"),
-			Phone:    r.str("PFORTE_CHAMBER_PHONE", ""),
-		},
+	}
+	c.Chamber = r.chamber()
+	if v := getenv("PFORTE_LEGAL_DIR"); v != "" {
+		dir, err := filepath.Abs(v)
+		if err == nil {
+			_, err = os.Stat(dir)
+		}
+		r.check("PFORTE_LEGAL_DIR", err)
+		c.LegalDir = dir
 	}
 	c.BaseURL = r.baseURL("PFORTE_BASE_URL", "http://localhost:8080")
 	dir, err := filepath.Abs(r.str("PFORTE_DATA_DIR", DefaultDataDir))
@@ -138,7 +140,8 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.BaseURL != nil && c.BaseURL.Hostname() != "" {
 		host = c.BaseURL.Hostname()
 	}
-	c.MailFrom = r.email("PFORTE_MAIL_FROM", "Kundenportal <no-reply@"+host+">")
+	// The sender's name says who writes: "Handwerkskammer Musterstadt – Kundenportal".
+	c.MailFrom = r.email("PFORTE_MAIL_FROM", c.Chamber.Name+" – Kundenportal <no-reply@"+host+">")
 	if v := getenv("PFORTE_ARGON2"); v != "" {
 		p, err := password.ParseParams(v)
 		r.check("PFORTE_ARGON2", err)

@@ -22,7 +22,9 @@ type Sender struct {
 	City     string
 	Email    string
 	Phone    string
-	Web      string
+	// Contact names the person or desk to ask for on the phone.
+	Contact string
+	Web     string
 }
 
 // cityLine is "Postcode City", or whichever of the two is known.
@@ -36,18 +38,23 @@ func (s Sender) returnLine() string {
 	return joinNonEmpty(" · ", s.Name, s.Street, s.cityLine())
 }
 
-// contact tells the reader how to reach the chamber, in a phrase that fits
-// after "wenden Sie sich bitte …".
+// contact tells the reader how to reach the chamber, as a whole sentence
+// that can follow any other ("Schreiben Sie uns … oder rufen Sie uns an: …").
+// A named contact (PFORTE_CHAMBER_CONTACT) is named with the phone.
 func (s Sender) contact() string {
+	phone := s.Phone
+	if phone != "" && s.Contact != "" {
+		phone += " (" + s.Contact + ")"
+	}
 	switch {
-	case s.Email != "" && s.Phone != "":
-		return "per E-Mail an " + s.Email + " oder telefonisch unter " + s.Phone
+	case s.Email != "" && phone != "":
+		return "Schreiben Sie uns bitte eine E-Mail an " + s.Email + " oder rufen Sie uns an: " + phone + "."
 	case s.Email != "":
-		return "per E-Mail an " + s.Email
-	case s.Phone != "":
-		return "telefonisch unter " + s.Phone
+		return "Schreiben Sie uns bitte eine E-Mail an " + s.Email + "."
+	case phone != "":
+		return "Rufen Sie uns bitte an: " + phone + "."
 	default:
-		return "an " + joinNonEmpty(", ", s.Name, s.Street, s.cityLine())
+		return "Schreiben Sie uns bitte: " + joinNonEmpty(", ", s.Name, s.Street, s.cityLine()) + "."
 	}
 }
 

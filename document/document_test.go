@@ -32,6 +32,8 @@ var testLetter = Letter{
 	Expires:        time.Date(2026, 3, 31, 23, 59, 59, 0, time.UTC),
 	Date:           time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC),
 	BaseURL:        "https://portal.hwk-ufr.de/",
+	RequestedBy:    "an…@b….de",
+	RequestedAt:    time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC),
 }
 
 var testRules = []string{
@@ -89,7 +91,8 @@ func inspect(t *testing.T, name string, pdf []byte) (text string, pages string) 
 	if strings.Contains(string(info), "Syntax Error") || strings.Contains(string(txt), "Syntax Error") {
 		t.Errorf("%s: poppler reports syntax errors:\n%s", name, info)
 	}
-	return string(txt), string(m[1])
+	// The prose hyphens are printed as the font's short hyphen (U+00AD).
+	return strings.ReplaceAll(string(txt), "\u00ad", "-"), string(m[1])
 }
 
 func TestLetterPDF(t *testing.T) {
@@ -116,6 +119,9 @@ func TestLetterPDF(t *testing.T) {
 		"Bindestriche",
 		"Handwerkskammer für Unterfranken · Rennweger Ring 3 · 97070 Würzburg", // return line
 		"kundenlogin@hwk-ufr.de",
+		"am 02.03.2026",
+		"an…@b….de",
+		"Sie kennen dieses Benutzerkonto nicht",
 	})
 }
 
@@ -250,5 +256,29 @@ func TestLettersPDFOneSheetEach(t *testing.T) {
 	}
 	if _, err := LettersPDF(testSender, nil); err == nil {
 		t.Error("an empty batch rendered")
+	}
+}
+
+// TestContactSentences: the contact is a whole sentence, never the broken
+// "wenden Sie sich bitte per E-Mail an … an uns", and names the contact
+// person with the phone number.
+func TestContactSentences(t *testing.T) {
+	s := testSender
+	s.Contact = "Frau Beispiel, Kundenservice"
+	letter, err := LetterPDF(s, testLetter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	guide, err := Guide(s, "https://portal.hwk-ufr.de", testRules, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pdf := range map[string][]byte{"letter.pdf": letter, "guide.pdf": guide} {
+		text, _ := inspect(t, name, pdf)
+		flat := strings.Join(strings.Fields(text), " ")
+		if strings.Contains(flat, "an uns.") || strings.Contains(flat, "wenden Sie sich") {
+			t.Errorf("%s: broken contact sentence:\n%s", name, flat)
+		}
+		containsAll(t, name, text, flat, []string{"Schreiben Sie uns bitte eine E-Mail an kundenlogin@hwk-ufr.de oder rufen Sie uns an: 0931 30908-0 (Frau Beispiel, Kundenservice)."})
 	}
 }

@@ -61,7 +61,7 @@ func Guide(s Sender, baseURL string, rules []string, idle time.Duration) ([]byte
 
 	url := func(path string) string { return portalURL(baseURL, path) }
 	idleText := pforte.GermanDuration(idle)
-	contact := "Bei Rückfragen wenden Sie sich bitte " + s.contact() + " an uns."
+	contact := "Haben Sie Fragen? " + s.contact()
 
 	sh.para(styleTitle, sh.left, title)
 	sh.space(2)
@@ -86,49 +86,19 @@ func Guide(s Sender, baseURL string, rules []string, idle time.Duration) ([]byte
 		sh.para(styleBody, sh.left, text)
 	}
 
-	section(1, "Registrieren")
-	steps(
-		"Öffnen Sie "+url("/registrieren")+".",
-		"Geben Sie Ihre E-Mail-Adresse und ein Passwort nach den Regeln in Abschnitt 5 ein und senden Sie das Formular ab.",
-		"Sie erhalten eine E-Mail mit einem Link, mit dem Sie Ihre Adresse bestätigen (Abschnitt 2).",
-	)
-	note("Besteht für die Adresse schon ein Konto, erhalten Sie stattdessen eine E-Mail mit einem Hinweis darauf. " +
-		"Wurde Ihr Konto wegen langer Nichtnutzung gelöscht, registrieren Sie sich bitte neu und beantragen Sie " +
-		"die PIN für Ihren Betrieb neu (Abschnitt 7).")
+	n := 0
+	for _, st := range GuideSteps(baseURL, idle) {
+		n++
+		section(n, st.Title)
+		steps(st.Do...)
+		if st.Note != "" {
+			note(st.Note)
+		}
+		sh.picture(Picture(st.ID), 120)
+	}
 
-	section(2, "E-Mail-Adresse bestätigen")
-	steps(
-		"Öffnen Sie die E-Mail, die wir Ihnen nach der Registrierung geschickt haben. Finden Sie sie nicht, sehen Sie bitte auch im Spam-Ordner nach.",
-		"Öffnen Sie den Link in der E-Mail.",
-		"Zeigt die Seite eine Schaltfläche zum Bestätigen, klicken Sie darauf. Damit ist Ihre Adresse bestätigt und Sie können sich anmelden.",
-	)
-	note("Der Link gilt nur eine begrenzte Zeit und nur einmal.")
-
-	section(3, "Anmelden und abmelden")
-	steps(
-		"Öffnen Sie "+url("/anmelden")+".",
-		"Geben Sie Ihre E-Mail-Adresse und Ihr Passwort ein und klicken Sie auf „Anmelden“.",
-		"Sie sehen Ihr Konto ("+url("/konto")+"). Dort können Sie auch Ihr Passwort ändern.",
-		"Wenn Sie fertig sind, klicken Sie auf „Abmelden“ – besonders an einem Rechner, den auch andere benutzen.",
-	)
-
-	section(4, "Passwort vergessen")
-	sh.para(styleBody, sh.left, "So legen Sie ein neues Passwort fest, wenn Sie Ihr Passwort vergessen haben "+
-		"oder Ihr bisheriges Passwort nicht mehr gilt:")
-	sh.space(1)
-	steps(
-		"Gehen Sie auf die Seite "+url("/passwort-vergessen")+".",
-		"Geben Sie die E-Mail-Adresse ein, die Sie zum Anmelden im Kundenportal nutzen.",
-		"Sie erhalten eine E-Mail mit einem Link an diese Adresse.",
-		"Öffnen Sie den in der E-Mail angegebenen Link.",
-		"Legen Sie ein neues Passwort nach den Regeln in Abschnitt 5 fest.",
-		"Ihr Passwort ist geändert. Sie können sich ab sofort mit Ihrer E-Mail-Adresse und dem neuen Passwort anmelden.",
-	)
-	note("Aus Sicherheitsgründen zeigt die Seite nicht an, ob es zu einer Adresse ein Konto gibt; die E-Mail kommt nur, " +
-		"wenn es eines gibt. Nach der Änderung werden Sie überall sonst abgemeldet, und wir schicken Ihnen eine E-Mail " +
-		"als Nachricht über die Änderung. Haben Sie Ihr Passwort nicht selbst geändert, melden Sie sich bitte sofort bei uns.")
-
-	section(5, "Regeln für Ihr Passwort")
+	n++
+	section(n, "Regeln für Ihr Passwort")
 	sh.para(styleBody, sh.left, "Ihr neues Passwort muss diese Regeln erfüllen:")
 	sh.space(1)
 	for _, r := range rules {
@@ -137,27 +107,14 @@ func Guide(s Sender, baseURL string, rules []string, idle time.Duration) ([]byte
 	note("Beim Eingeben zeigt Ihnen die Seite, welche Regeln Ihr Passwort schon erfüllt. " +
 		"Tipp: Ein Satz aus mehreren Wörtern mit Zahl und Satzzeichen ist leicht zu merken und schwer zu erraten.")
 
-	section(6, "Automatische Abmeldung nach "+idleText)
+	n++
+	section(n, "Automatische Abmeldung nach "+idleText)
 	sh.para(styleBody, sh.left, "Aus Sicherheitsgründen werden Sie nach "+idleText+" ohne Aktivität automatisch abgemeldet. "+
 		"Kurz vorher weist Sie die Seite darauf hin; mit einem Klick bleiben Sie angemeldet. "+
 		"Wurden Sie abgemeldet, melden Sie sich einfach mit Ihren Zugangsdaten erneut an.")
 
-	section(7, "Betrieb verknüpfen (PIN-Brief)")
-	sh.para(styleBody, sh.left, "Für die Dienste Ihres Betriebs verknüpfen Sie Ihr Konto mit dem Betrieb. Dazu brauchen Sie "+
-		"eine PIN, die wir per Brief an die im Register eingetragene Anschrift des Betriebs schicken. "+
-		"Aus Sicherheitsgründen wird die PIN weder angezeigt noch per E-Mail versandt.")
-	sh.space(1)
-	steps(
-		"Melden Sie sich an und öffnen Sie "+url("/betrieb/pin-beantragen")+".",
-		"Geben Sie die Betriebsnummer Ihres Betriebs ein und beantragen Sie die PIN.",
-		"Warten Sie auf den Brief mit der PIN. Er nennt auch, bis wann die PIN gilt.",
-		"Öffnen Sie "+url("/betrieb/verknuepfen")+" und geben Sie die Betriebsnummer und die PIN aus dem Brief ein. "+
-			"Die Bindestriche in der PIN können Sie mit eingeben oder weglassen.",
-		"Fertig: Die Dienste Ihres Betriebs finden Sie unter "+url("/betrieb")+".",
-	)
-	note("Jede PIN gilt nur einmal. Mit jedem neuen Brief wird die PIN aus einem früheren Brief ungültig.")
-
-	section(8, "Fehlermeldungen und was sie bedeuten")
+	n++
+	section(n, "Fehlermeldungen und was sie bedeuten")
 	for _, e := range guideErrors(url, idleText, s) {
 		sh.space(1.5)
 		sh.fits(styleBold.lineHeight() + 2*styleBody.lineHeight())
@@ -165,7 +122,8 @@ func Guide(s Sender, baseURL string, rules []string, idle time.Duration) ([]byte
 		sh.para(styleBody, sh.left+5, e[1])
 	}
 
-	section(9, "Kontakt")
+	n++
+	section(n, "Kontakt")
 	sh.para(styleBody, sh.left, contact+" Weitere Antworten auf häufige Fragen finden Sie unter "+url("/hilfe")+".")
 	sh.space(2)
 	for _, line := range []string{s.Name, s.Street, s.cityLine(), label("E-Mail", s.Email), label("Telefon", s.Phone), label("Internet", s.Web)} {
@@ -192,31 +150,31 @@ func guideErrors(url func(string) string, idle string, s Sender) [][2]string {
 	return [][2]string{
 		{"E-Mail-Adresse oder Passwort falsch",
 			"Prüfen Sie die Schreibweise, auch Groß- und Kleinschreibung. Aus Sicherheitsgründen sagen wir nicht, welches von beiden " +
-				"falsch war. Haben Sie Ihr Passwort vergessen, folgen Sie Abschnitt 4. Haben Sie noch kein Konto, registrieren Sie sich (Abschnitt 1)."},
+				"falsch war. Haben Sie Ihr Passwort vergessen, folgen Sie dem Abschnitt „Passwort vergessen“. Haben Sie noch kein Konto, registrieren Sie sich."},
 		{"E-Mail-Adresse noch nicht bestätigt",
 			"Ihr Passwort stimmt, aber Sie haben Ihre Adresse noch nicht bestätigt. Öffnen Sie den Link in der E-Mail, die wir Ihnen " +
-				"nach der Registrierung geschickt haben (Abschnitt 2)."},
+				"nach der Registrierung geschickt haben (Abschnitt „E-Mail-Adresse bestätigen“)."},
 		{"Passwort abgelaufen",
 			"Ihr bisheriges Passwort darf nicht mehr verwendet werden, zum Beispiel nach einer neuen Passwortrichtlinie. " +
-				"Legen Sie über " + url("/passwort-vergessen") + " ein neues fest (Abschnitt 4)."},
+				"Legen Sie über " + url("/passwort-vergessen") + " ein neues fest (Abschnitt „Passwort vergessen“)."},
 		{"Zu viele Versuche",
 			"Nach mehreren Fehlversuchen sperren wir weitere Versuche für kurze Zeit. Die Seite sagt Ihnen, wann Sie es wieder versuchen können."},
 		{"Passwort erfüllt die Regeln nicht",
-			"Die Seite nennt jede Regel, die Ihr neues Passwort nicht erfüllt. Wählen Sie ein anderes Passwort (Abschnitt 5)."},
+			"Die Seite nennt jede Regel, die Ihr neues Passwort nicht erfüllt. Wählen Sie ein anderes Passwort (Abschnitt „Regeln für Ihr Passwort“)."},
 		{"Ungültige E-Mail-Adresse",
 			"Die Eingabe ist keine E-Mail-Adresse. Prüfen Sie sie auf Tippfehler; sie hat die Form name@beispiel.de."},
 		{"Link ungültig oder abgelaufen",
 			"Der Link aus der E-Mail ist unbekannt, abgelaufen oder wurde schon benutzt. Für ein neues Passwort fordern Sie über " +
-				url("/passwort-vergessen") + " einen neuen Link an. Ging es um die Bestätigung Ihrer Adresse, oder hilft das nicht, " +
-				"wenden Sie sich bitte " + s.contact() + " an uns."},
+				url("/passwort-vergessen") + " einen neuen Link an. Ging es um die Bestätigung Ihrer Adresse, oder hilft das nicht: " +
+				s.contact()},
 		{"Sitzung abgelaufen",
-			"Sie wurden nach " + idle + " ohne Aktivität automatisch abgemeldet (Abschnitt 6). Melden Sie sich erneut an."},
+			"Sie wurden nach " + idle + " ohne Aktivität automatisch abgemeldet. Melden Sie sich erneut an."},
 		{"Keine Zugriffsberechtigung",
 			"Sie sind angemeldet, haben aber kein Recht auf diese Seite. Für die Dienste eines Betriebs muss Ihr Konto mit dem " +
-				"Betrieb verknüpft sein (Abschnitt 7). Erscheint der Fehler trotz korrekter Anmeldung, wenden Sie sich bitte " + s.contact() + " an uns."},
+				"Betrieb verknüpft sein (Abschnitt „Den Betrieb mit der PIN verknüpfen“). Erscheint der Fehler trotz korrekter Anmeldung: " + s.contact()},
 		{"PIN ungültig",
 			"Die PIN ist falsch oder abgelaufen, oder die Betriebsnummer ist unbekannt. Prüfen Sie beides anhand des Briefs; " +
-				"ist die PIN abgelaufen, beantragen Sie eine neue (Abschnitt 7)."},
+				"ist die PIN abgelaufen, beantragen Sie eine neue."},
 		{"PIN gesperrt",
 			"Für diesen Betrieb wurde zu oft eine falsche PIN eingegeben. Versuchen Sie es später erneut; hilft das nicht, schreiben Sie uns."},
 		{"Ungültige Anfrage",

@@ -52,6 +52,9 @@ type sheet struct {
 	top    float64 // where flowing text starts on a new page
 	page   func()  // draws header and footer of a new page; may be nil
 	cur    style
+	// paper is set for a document read on paper only (the letter): every
+	// hyphen gets the short glyph, as nobody copies text from it.
+	paper bool
 }
 
 // newSheet starts an A4 document with the Go fonts.
@@ -116,7 +119,7 @@ func (s *sheet) text(x, top float64, text string) {
 	}
 	// The baseline sits about 0.8 of the font size below the top of the line.
 	s.pdf.SetXY(x, top+s.cur.size*0.8*ptMM)
-	if err := s.pdf.Text(text); err != nil {
+	if err := s.pdf.Text(printedHyphens(text, s.paper)); err != nil {
 		s.err = err
 	}
 }

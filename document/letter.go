@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"github.com/signintech/gopdf"
+
+	"pforte"
 )
 
 // Letter is one PIN letter: it goes by post to the business's registered
@@ -26,6 +28,11 @@ type Letter struct {
 	Date time.Time
 	// BaseURL is the portal's public URL, for the addresses the reader types.
 	BaseURL string
+	// RequestedBy is the masked address of the account that asked for the
+	// PIN ("an…@b….de"), RequestedAt when: so that the business can judge
+	// whether the request was its own. Empty: not printed.
+	RequestedBy string
+	RequestedAt time.Time
 }
 
 // DIN 5008 form B, in mm from the top left corner of the sheet.
@@ -142,6 +149,7 @@ func renderLetter(s Sender, l Letter, body style) (*sheet, error) {
 func drawLetter(sh *sheet, s Sender, l Letter, body style) {
 	bold := body
 	bold.font = fontBold
+	sh.paper = true
 	sh.left, sh.right, sh.top, sh.bottom = marginLeft, marginRight, subjectTop, letterBottom
 	sh.addPage()
 
@@ -163,11 +171,16 @@ func drawLetter(sh *sheet, s Sender, l Letter, body style) {
 	} else {
 		name = "„" + name + "“"
 	}
+	asked := "wurde im Kundenportal " + of(s.Name) + " eine PIN beantragt"
+	if l.RequestedBy != "" && !l.RequestedAt.IsZero() {
+		asked = "wurde am " + germanDate(l.RequestedAt) + " im Kundenportal " + of(s.Name) +
+			" über das Benutzerkonto " + l.RequestedBy + " eine PIN beantragt"
+	}
 	sh.para(body, sh.left, fmt.Sprintf(
-		"für %s (Betriebsnummer %s) wurde im Kundenportal %s eine PIN beantragt. "+
+		"für %s (Betriebsnummer %s) %s. "+
 			"Mit dieser PIN verknüpfen Sie ein Benutzerkonto des Kundenportals mit Ihrem Betrieb "+
 			"und können danach die Online-Dienste für Ihren Betrieb nutzen. So gehen Sie vor:",
-		name, l.BusinessNumber, of(s.Name)))
+		name, l.BusinessNumber, asked))
 	sh.space(1.5)
 	steps := []string{
 		"Melden Sie sich unter " + portalURL(l.BaseURL, "/anmelden") + " mit Ihrer E-Mail-Adresse und Ihrem Passwort an.",
@@ -184,9 +197,9 @@ func drawLetter(sh *sheet, s Sender, l Letter, body style) {
 		"Eine PIN aus einem früheren Schreiben gilt nicht mehr. Bitte geben Sie die PIN nur im Kundenportal ein "+
 		"und nicht an andere Personen weiter.")
 	sh.space(2)
-	sh.para(body, sh.left, "Sie haben keine PIN beantragt? Dann hat jemand anderes versucht, ein Konto mit Ihrem Betrieb "+
+	sh.para(body, sh.left, "Sie kennen dieses Benutzerkonto nicht und haben keine PIN beantragt? Dann hat jemand anderes versucht, ein Konto mit Ihrem Betrieb "+
 		"zu verknüpfen. Da wir die PIN nur an die eingetragene Anschrift Ihres Betriebs senden, ist das ohne dieses Schreiben "+
-		"nicht möglich. Verwenden Sie die PIN in diesem Fall nicht und wenden Sie sich bitte "+s.contact()+" an uns.")
+		"nicht möglich. Verwenden Sie die PIN in diesem Fall nicht. "+s.contact())
 	sh.space(body.lineHeight())
 	sh.para(body, sh.left, "Mit freundlichen Grüßen")
 	sh.space(body.lineHeight() * 0.6)
@@ -198,16 +211,7 @@ func drawLetter(sh *sheet, s Sender, l Letter, body style) {
 
 // of turns the chamber's name into a phrase that follows a noun: "der
 // Handwerkskammer …" for a chamber or guild, else "von …", which fits any name.
-func of(name string) string {
-	n := strings.ToLower(name)
-	if strings.Contains(n, "kammer") || strings.Contains(n, "innung") {
-		return "der " + name
-	}
-	if name == "" {
-		return ""
-	}
-	return "von " + name
-}
+func of(name string) string { return pforte.GermanOf(name) }
 
 // letterHead puts the chamber's name where a printed letterhead would be.
 func letterHead(sh *sheet, s Sender) {
@@ -286,7 +290,7 @@ func addressField(sh *sheet, s Sender, l Letter) {
 func infoBlock(sh *sheet, s Sender, l Letter) {
 	rows := [][2]string{
 		{"Betriebsnummer", l.BusinessNumber},
-		{"Ansprechpartner", "Kundenportal"},
+		{"Ansprechpartner", contactPerson(s)},
 		{"E-Mail", s.Email},
 		{"Telefon", s.Phone},
 		{"Datum", germanDate(l.Date)},
@@ -375,4 +379,13 @@ func label(name, value string) string {
 		return ""
 	}
 	return name + ": " + value
+}
+
+// contactPerson is whom the letter names to ask: the configured contact
+// (PFORTE_CHAMBER_CONTACT), else the portal's desk.
+func contactPerson(s Sender) string {
+	if s.Contact != "" {
+		return s.Contact
+	}
+	return "Kundenportal"
 }

@@ -21,7 +21,21 @@ var templateFS embed.FS
 type Composer struct {
 	BaseURL string // public URL of the portal, for the help and "Passwort vergessen" links
 	Contact string // address shown for questions, PFORTE_CONTACT_EMAIL
-	Product string // name of the portal as users know it, e.g. "Kundenportal"
+	Product string // name of the portal as users know it, e.g. "Kundenportal der Handwerkskammer Musterstadt"
+	// Chamber signs every mail, so that members see who writes to them
+	// (a mail from an unnamed "team" looks like phishing).
+	Chamber string
+	// Colour is the chamber's colour (#rrggbb, PFORTE_CHAMBER_COLOUR) for
+	// the HTML part's button and links; "" is the portal's blue.
+	Colour string
+}
+
+// Accent is the colour of buttons and links in the HTML part.
+func (c Composer) Accent() string {
+	if len(c.Colour) == 7 && c.Colour[0] == '#' && strings.Trim(c.Colour[1:], "0123456789abcdefABCDEF") == "" {
+		return c.Colour
+	}
+	return "#0b5394"
 }
 
 // mailData is what the templates see; the Composer's fields come along.

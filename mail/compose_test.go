@@ -153,3 +153,28 @@ func TestInactiveNoticeShowsPasswordReset(t *testing.T) {
 		t.Errorf("text still says only \"vorher einmal an\":\n%s", m.Text)
 	}
 }
+
+// TestMailsNameTheChamber: subject, text and signature say which chamber
+// writes, instead of an unnamed team.
+func TestMailsNameTheChamber(t *testing.T) {
+	c := mail.Composer{BaseURL: "https://portal.example.de/", Contact: "hilfe@example.de",
+		Product: "Kundenportal der Handwerkskammer Musterstadt", Chamber: "Handwerkskammer Musterstadt"}
+	m := c.Confirmation("anna@example.de", "https://portal.example.de/x", time.Hour)
+	if !strings.Contains(m.Subject, "Kundenportal der Handwerkskammer Musterstadt") {
+		t.Errorf("subject: %q", m.Subject)
+	}
+	for name, body := range map[string]string{"text": m.Text, "html": m.HTML} {
+		if strings.Contains(body, "-Team") || !strings.Contains(body, "Mit freundlichen Grüßen") ||
+			!strings.Contains(body, "Registrierung im Kundenportal der Handwerkskammer Musterstadt") {
+			t.Errorf("%s: %s", name, body)
+		}
+	}
+	if !strings.Contains(m.Text, "Mit freundlichen Grüßen\nHandwerkskammer Musterstadt\nKundenportal") {
+		t.Errorf("signature: %s", m.Text)
+	}
+	// The HTML part's button has the chamber's colour.
+	c.Colour = "#7a1f2b"
+	if m := c.Confirmation("anna@example.de", "https://portal.example.de/x", time.Hour); !strings.Contains(m.HTML, "background:#7a1f2b") || strings.Contains(m.HTML, "0b5394") {
+		t.Errorf("colour: %s", m.HTML)
+	}
+}

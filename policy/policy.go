@@ -136,11 +136,11 @@ func (p Policy) Label(id string) string {
 	case RuleControl:
 		return "Keine Steuerzeichen oder unsichtbaren Zeichen (z. B. Tabulator, Zeilenumbruch)"
 	case RuleCommon:
-		return "Kein häufig verwendetes oder bekannt gewordenes Passwort"
+		return "Ein eigenes Passwort, das in keiner Liste bekannter Passwörter steht"
 	case RuleContext:
-		return "Enthält nicht Ihre E-Mail-Adresse oder deren Teil vor dem @"
+		return "Ohne Ihre E-Mail-Adresse und ohne deren Teil vor dem @"
 	case RuleReused:
-		return "Nicht das bisherige Passwort"
+		return "Anders als Ihr bisheriges Passwort"
 	case RuleRepeat:
 		return "Beide Eingaben stimmen überein"
 	}

@@ -146,7 +146,7 @@ func TestLabels(t *testing.T) {
 		RuleMinLength: "Mindestens 12 Zeichen",
 		RuleMaxLength: "Höchstens 128 Zeichen",
 		RuleUpper:     "Mindestens ein Großbuchstabe (A–Z, Ä, Ö, Ü …)",
-		RuleReused:    "Nicht das bisherige Passwort",
+		RuleReused:    "Anders als Ihr bisheriges Passwort",
 		"no-such":     "no-such",
 	} {
 		if got := p.Label(id); got != want {

@@ -252,6 +252,14 @@ func lockFile(path string) (func(), error) {
 }
 
 // sqlitePath is the file of a "sqlite:PATH" URL.
+// SQLiteFile is the file of an SQLite database URL; false for PostgreSQL.
+func SQLiteFile(raw string) (string, bool) {
+	if !strings.HasPrefix(raw, "sqlite:") {
+		return "", false
+	}
+	return sqlitePath(raw), true
+}
+
 func sqlitePath(raw string) string {
 	return strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
 }

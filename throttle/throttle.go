@@ -65,7 +65,8 @@ func Throttled(d time.Duration) *pforte.Error {
 		secs = 1
 	}
 	return &pforte.Error{Code: pforte.Throttled, RetryAfter: secs,
-		Message: "Zu viele Versuche. Bitte warten Sie " + Wait(secs) + " und versuchen Sie es dann erneut."}
+		// The page adds the wait, counting down (RetryAfter).
+		Message: "Zu viele Versuche. Aus Sicherheitsgründen ist eine kurze Pause nötig."}
 }
 
 // Wait says a number of seconds in German words for the user: seconds

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"net/url"
+
+	"pforte"
 )
 
 func (s *Server) handleAccount() http.Handler {
@@ -28,7 +30,8 @@ func (s *Server) handlePasswordChange() http.Handler {
 		err := s.accounts.ChangePassword(r.Context(), a.Account.ID, a.SessionHash, f.Get("current_password"),
 			f.Get("password"), f.Get("password_repeat"), has(f, "password_repeat"), s.client(r))
 		if err != nil {
-			s.renderForm(w, r, "konto-passwort", err, view{Title: "Passwort ändern"})
+			s.renderForm(w, r, "konto-passwort", err, view{Title: "Passwort ändern",
+				ErrorField: fieldIf(err, pforte.InvalidCredentials, "current_password")})
 			return
 		}
 		// Post/redirect/get: the account page shows the new state, and a

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 
 	"pforte"
 	"pforte/business"
+	"pforte/store"
 )
 
 // businessKey keys the business of a request behind requireBusiness.
@@ -107,7 +109,7 @@ func (s *Server) handlePINRequest() http.Handler {
 		req, err := s.businesses.RequestPIN(r.Context(), authOf(r).Account, number, s.client(r))
 		if err != nil {
 			s.renderForm(w, r, "betrieb-pin-beantragen", err, view{Title: "PIN für Ihren Betrieb beantragen",
-				Form: map[string]string{"business": number}})
+				Form: map[string]string{"business": number}, ErrorField: fieldIf(err, pforte.PINInvalid, "business")})
 			return
 		}
 		title := "PIN beantragt"
@@ -135,7 +137,7 @@ func (s *Server) handleLink() http.Handler {
 		if err != nil {
 			// The PIN is never echoed back into the page.
 			s.renderForm(w, r, "betrieb-verknuepfen", err, view{Title: "Betrieb verknüpfen",
-				Form: map[string]string{"business": number}})
+				Form: map[string]string{"business": number}, ErrorField: fieldIf(err, pforte.PINInvalid, "pin")})
 			return
 		}
 		http.Redirect(w, r, "/betrieb/"+b.Number+"/?verknuepft=1", http.StatusSeeOther)
@@ -154,17 +156,53 @@ func (s *Server) handleUnlink() http.Handler {
 	})
 }
 
-// accountPage is the data of /konto: the linked businesses.
+// accountPage is the data of /konto: the linked businesses, the PIN
+// letters on their way, and the login before this one.
 type accountPage struct {
-	Businesses []pforte.Business
+	Businesses    []pforte.Business
+	Pending       []store.OwnPINRequest
+	PreviousLogin time.Time
 }
+
+// pendingShown is how long /konto mentions a PIN request: past it, the
+// letter has long arrived or gone astray (the help page says what to do).
+const pendingShown = 30 * 24 * time.Hour
 
 // renderAccount shows /konto with the account's businesses and notice.
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, notice string) {
-	list, err := s.businesses.Linked(r.Context(), authOf(r).Account)
+	a := authOf(r).Account
+	list, err := s.businesses.Linked(r.Context(), a)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto", Notice: notice, Data: accountPage{Businesses: list}})
+	page := accountPage{Businesses: list}
+	if page.Pending, err = s.db.Q().OwnPINRequests(r.Context(), a.ID, time.Now().Add(-pendingShown)); err == nil {
+		page.PreviousLogin, err = s.db.Q().PreviousLogin(r.Context(), a.ID)
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto", Notice: notice, Data: page})
+}
+
+// handleUnlinkForm asks before a link is undone: a new link costs a PIN
+// letter and days of waiting.
+func (s *Server) handleUnlinkForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		list, err := s.businesses.Linked(r.Context(), authOf(r).Account)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		n, _ := pforte.NormalizeBusinessNumber(r.PathValue("number"))
+		for _, b := range list {
+			if b.Number == n {
+				s.render(w, r, http.StatusOK, "betrieb-trennen", view{Title: "Verknüpfung aufheben?", Data: b})
+				return
+			}
+		}
+		s.renderError(w, r, pforte.Errorf(pforte.NotFound, "Ihr Konto ist mit diesem Betrieb nicht verknüpft."))
+	})
 }

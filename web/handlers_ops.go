@@ -29,7 +29,7 @@ func (s *Server) handleGuide() http.Handler {
 			}
 			c := s.cfg.Chamber
 			s.guide, s.guideErr = document.Guide(document.Sender{Name: c.Name, Street: c.Street, Postcode: c.Postcode,
-				City: c.City, Email: s.cfg.ContactEmail, Phone: c.Phone, Web: s.baseURL()}, s.baseURL(), rules, s.cfg.SessionIdle)
+				City: c.City, Email: s.cfg.ContactEmail, Phone: c.Phone, Contact: c.Contact, Web: s.baseURL()}, s.baseURL(), rules, s.cfg.SessionIdle)
 		})
 		if s.guideErr != nil {
 			s.renderError(w, r, s.guideErr)

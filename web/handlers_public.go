@@ -11,7 +11,7 @@ import (
 
 func (s *Server) handleStart() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "start", view{Title: "Kundenportal"})
+		s.render(w, r, http.StatusOK, "start", view{Title: "Willkommen im Kundenportal"})
 	})
 }
 
@@ -39,6 +39,11 @@ func (s *Server) handleConfirmForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := r.URL.Query().Get("token")
 		if _, err := s.accounts.PeekToken(r.Context(), pforte.ConfirmToken, token); err != nil {
+			if a, ok := s.accounts.AlreadyConfirmed(r.Context(), token); ok && pforte.ErrorCode(err) == pforte.TokenInvalid {
+				s.render(w, r, http.StatusOK, "bestaetigt", view{Title: "E-Mail-Adresse bereits bestätigt",
+					Form: map[string]string{"email": a.Email}, Data: "schon"})
+				return
+			}
 			s.renderError(w, r, err)
 			return
 		}
@@ -86,7 +91,7 @@ func (s *Server) handleLoginForm() http.Handler {
 		switch {
 		case q.Get("abgelaufen") != "":
 			v.Error = &pforte.Error{Code: pforte.SessionExpired,
-				Message: "Ihre Sitzung ist abgelaufen: Aus Sicherheitsgründen werden Sie nach " +
+				Message: "Ihre Sitzung ist abgelaufen. Aus Sicherheitsgründen werden Sie nach " +
 					pforte.GermanDuration(s.cfg.SessionIdle) + " ohne Aktivität automatisch abgemeldet. Bitte melden Sie sich erneut an."}
 		case q.Get("abgemeldet") != "":
 			v.Notice = "Sie haben sich abgemeldet."

@@ -15,7 +15,10 @@ import (
 	"unicode/utf8"
 
 	"pforte"
+	"pforte/config"
 	"pforte/policy"
+	"pforte/session"
+	"pforte/throttle"
 	"pforte/web/console"
 )
 
@@ -32,6 +35,7 @@ var funcs = template.FuncMap{
 	"day":      pforte.GermanDate,
 	"duration": pforte.GermanDuration,
 	"info":     pforte.Info,
+	"wait":     throttle.Wait,
 }
 
 func loadPages() (*pages, error) {
@@ -91,8 +95,13 @@ type view struct {
 	Form    map[string]string
 	Data    any
 
+	// ErrorField is the form field Error belongs to ("" for the form as a
+	// whole); renderForm finds it from the code unless the handler says.
+	ErrorField string
+
 	Contact     string
 	Chamber     string
+	Site        config.Chamber
 	BaseURL     string
 	IdleSeconds int
 	Idle        time.Duration
@@ -112,6 +121,24 @@ func (v view) ErrorInfo() pforte.CodeInfo { return pforte.Info(v.Error.Code) }
 // RuleLabel names a broken rule for the error box.
 func (v view) RuleLabel(id string) string { return v.Policy.Label(id) }
 
+// viewer is the signed-in account of r: from requireSession, or — on
+// public pages such as /hilfe and the error pages — from a live session
+// cookie, so that a member is never shown as signed out while signed in.
+func (s *Server) viewer(r *http.Request) *pforte.Account {
+	if a := authOf(r); a != nil {
+		return a.Account
+	}
+	id := s.sessionID(r)
+	if id == "" {
+		return nil
+	}
+	acct, _, status, err := s.sessions.Check(r.Context(), id)
+	if err != nil || status != session.Valid {
+		return nil
+	}
+	return acct
+}
+
 // render writes page name with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	t, ok := s.pages.byName[name]
@@ -122,6 +149,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	v.Contact = s.cfg.ContactEmail
 	v.Chamber = s.cfg.Chamber.Name
+	v.Site = s.cfg.Chamber
 	v.Idle = s.cfg.SessionIdle
 	v.BaseURL = s.baseURL()
 	v.Policy = s.cfg.Policy
@@ -129,8 +157,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSON())
 	v.Codes = pforte.Codes
 	v.Passkeys = s.passkeysOn()
-	if a := authOf(r); a != nil && v.Account == nil {
-		v.Account = a.Account
+	if v.Account == nil {
+		v.Account = s.viewer(r)
 	}
 	if v.Account != nil {
 		v.IdleSeconds = int(s.cfg.SessionIdle.Seconds())
@@ -164,16 +192,21 @@ func (s *Server) userError(r *http.Request, err error) *pforte.Error {
 // the form's values (never passwords).
 func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string, err error, v view) {
 	v.Error = s.userError(r, err)
+	if v.ErrorField == "" {
+		v.ErrorField = fieldOf(v.Error)
+	}
 	s.render(w, r, pforte.Info(v.Error.Code).Status, name, v)
 }
 
 // renderError shows the error page for err.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	s.renderForm(w, r, "fehler", err, view{Title: "Fehler"})
+	v := view{}
+	v.Title = pforte.Info(pforte.ErrorCode(err)).Title
+	s.renderForm(w, r, "fehler", err, v)
 }
 
 var badRequest = &pforte.Error{Code: pforte.BadRequest,
-	Message: "Die Anfrage war fehlerhaft oder zu groß. Bitte laden Sie die Seite neu und versuchen Sie es erneut."}
+	Message: "Die Anfrage war fehlerhaft oder zu groß."}
 
 // maxField bounds every form value; passwords are far shorter.
 const maxField = 4096

@@ -79,6 +79,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /entwicklung/post", s.loopbackOnly(s.handleDevMail()))
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles(static)))
 
+	// The chamber's look and its legal pages (CONTRACT §9).
+	mux.Handle("GET /static/kammer.css", s.handleChamberCSS())
+	mux.Handle("GET /static/kammer-logo", s.handleLogo())
+	mux.Handle("GET /impressum", s.handleLegal("impressum"))
+	mux.Handle("GET /datenschutz", s.handleLegal("datenschutz"))
+	mux.Handle("GET /barrierefreiheit", s.handleLegal("barrierefreiheit"))
+	mux.Handle("GET /hilfe/anleitung", s.handleGuidePage())
+	mux.Handle("GET /hilfe/anleitung/{picture}", s.handleGuidePicture())
+	mux.Handle("GET /betrieb/{number}/trennen", s.requireSession(s.handleUnlinkForm()))
+
 	mux.Handle("/", s.handleNotFound())
 
 	return s.recoverPanics(s.securityHeaders(s.observe(s.crossOrigin(s.limitBody(mux)))))

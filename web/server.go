@@ -23,6 +23,7 @@ import (
 	"pforte/store"
 	"pforte/throttle"
 	"pforte/web/console"
+	"pforte/web/legal"
 )
 
 // Server holds what the handlers need. Build it with New.
@@ -38,6 +39,8 @@ type Server struct {
 	businesses *business.Service
 	mfa        *mfa.Service
 	console    http.Handler
+
+	legal map[string]legal.Page
 
 	guideOnce sync.Once
 	guide     []byte
@@ -73,6 +76,9 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
 		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA}
+	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
+		return nil, err
+	}
 	if s.console, err = console.New(console.Deps{Host: consoleHost{s}, DB: d.DB, Accounts: d.Accounts, Businesses: d.Businesses,
 		Limits: d.Limits, SecondFactor: d.SecondFactor, WakeMail: d.WakeMail, Idle: d.Config.SessionIdle}); err != nil {
 		return nil, err

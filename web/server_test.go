@@ -50,7 +50,8 @@ func TestPagesParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"start", "registrieren", "anmelden", "konto", "hilfe", "fehler", "passwort-neu", "passwort-abgelaufen"} {
+	for _, name := range []string{"start", "registrieren", "anmelden", "konto", "hilfe", "fehler", "passwort-neu", "passwort-abgelaufen",
+		"rechtliches", "anleitung", "betrieb-trennen"} {
 		if p.byName[name] == nil {
 			t.Errorf("page %s missing", name)
 		}

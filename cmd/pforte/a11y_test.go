@@ -56,17 +56,18 @@ func TestAccessibility(t *testing.T) {
 		t.Helper()
 		axeCheck(t, ctx, axe, name)
 	}
-	for _, path := range []string{"/", "/registrieren", "/anmelden", "/passwort-vergessen", "/hilfe", "/anmelden?abgelaufen=1", "/passwort-neu?token=unbekannt"} {
+	for _, path := range []string{"/", "/registrieren", "/anmelden", "/passwort-vergessen", "/hilfe", "/anmelden?abgelaufen=1", "/passwort-neu?token=unbekannt",
+		"/impressum", "/datenschutz", "/barrierefreiheit", "/gibt-es-nicht", "/hilfe/anleitung"} {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
 	}
 	// A refused registration shows the broken rules.
 	run(chromedp.Navigate(p.URL+"/registrieren"), chromedp.SendKeys(chromedp.CSS(`#email`), "a@example.de"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), "kurz"), chromedp.Click(chromedp.CSS(`form[action="/registrieren"] button`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), "kurz"), chromedp.Click(chromedp.CSS(`form[action="/registrieren"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="policy"]`)))
 	check("registration refused")
 	run(chromedp.Navigate(p.URL+"/anmelden"), chromedp.SendKeys(chromedp.CSS(`#email`), "barriere@example.de"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 	check("/konto")
 	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb",
@@ -74,6 +75,29 @@ func TestAccessibility(t *testing.T) {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
 	}
+	// Errors beside their fields, a linked business, a letter on its way,
+	// the question before unlinking, signed-in help and guide.
+	run(chromedp.Navigate(p.URL+"/betrieb/verknuepfen"), chromedp.SendKeys(chromedp.CSS(`#business`), "4712"),
+		chromedp.SendKeys(chromedp.CSS(`#pin`), "FALSCH"), chromedp.Click(chromedp.CSS(`form[action="/betrieb/verknuepfen"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="pin-invalid"]`)))
+	check("link refused")
+	p.mustCLI("businesses", "import", registerFile(t, "register.csv", registerCSV))
+	pin := p.issuePIN("4712")
+	run(chromedp.Navigate(p.URL+"/betrieb/verknuepfen"), chromedp.SendKeys(chromedp.CSS(`#business`), "4712"),
+		chromedp.SendKeys(chromedp.CSS(`#pin`), pin), chromedp.Click(chromedp.CSS(`form[action="/betrieb/verknuepfen"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
+	check("business page")
+	run(chromedp.Navigate(p.URL+"/betrieb/pin-beantragen"), chromedp.SendKeys(chromedp.CSS(`#business`), "0815-4711"),
+		chromedp.Click(chromedp.CSS(`form[action="/betrieb/pin-beantragen"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`p[role=status]`)))
+	check("PIN requested")
+	for _, path := range []string{"/konto", "/betrieb/4712/trennen", "/hilfe", "/hilfe/anleitung", "/gibt-es-nicht"} {
+		run(chromedp.Navigate(p.URL + path))
+		check(path + " (signed in)")
+	}
+	run(chromedp.Navigate(p.URL+"/konto/passwort"), chromedp.SendKeys(chromedp.CSS(`#current_password`), "falsch"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW+"x"), chromedp.SendKeys(chromedp.CSS(`#password_repeat`), goodPW+"x"),
+		chromedp.Click(chromedp.CSS(`form[action="/konto/passwort"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`[data-error-code]`)))
+	check("password change refused")
 	// The second factor: the recovery codes once, then the code step.
 	run(chromedp.Navigate(p.URL + "/konto/zwei-faktor"))
 	secret := eval[string](t, ctx, `document.querySelector("[data-totp-secret]").dataset.totpSecret`)
@@ -82,13 +106,13 @@ func TestAccessibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(chromedp.SendKeys(chromedp.CSS(`#code`), code), chromedp.SendKeys(chromedp.CSS(`#current_password`), goodPW),
-		chromedp.Click(chromedp.CSS(`form[action="/konto/zwei-faktor"] button`)), chromedp.WaitVisible(chromedp.CSS(`ol.codes`)))
+		chromedp.Click(chromedp.CSS(`form[action="/konto/zwei-faktor"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`ol.codes`)))
 	check("recovery codes")
 	run(chromedp.Click(chromedp.CSS(`header form[action="/abmelden"] button`)), chromedp.WaitVisible(chromedp.CSS(`#email`)),
 		chromedp.SendKeys(chromedp.CSS(`#email`), "barriere@example.de"), chromedp.SendKeys(chromedp.CSS(`#password`), goodPW),
-		chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)), chromedp.WaitVisible(chromedp.CSS(`#code`)))
+		chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`#code`)))
 	check("/anmelden/zweiter-faktor")
-	run(chromedp.SendKeys(chromedp.CSS(`#code`), "000000"), chromedp.Click(chromedp.CSS(`form[action="/anmelden/zweiter-faktor"] button`)),
+	run(chromedp.SendKeys(chromedp.CSS(`#code`), "000000"), chromedp.Click(chromedp.CSS(`form[action="/anmelden/zweiter-faktor"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-error-code="mfa-invalid"]`)))
 	check("second factor refused")
 }

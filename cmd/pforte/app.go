@@ -2,12 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
+	"pforte"
 	"pforte/account"
 	"pforte/business"
 	"pforte/config"
@@ -71,7 +77,8 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 		return nil, fmt.Errorf("PFORTE_SECRET_KEY: %w", err)
 	}
 	a.limits = &throttle.Limiter{DB: db, PerClient: cfg.RateLimits}
-	a.composer = mail.Composer{BaseURL: cfg.BaseURL.String(), Contact: cfg.ContactEmail, Product: "Kundenportal"}
+	a.composer = mail.Composer{BaseURL: cfg.BaseURL.String(), Contact: cfg.ContactEmail,
+		Product: strings.TrimSpace("Kundenportal " + pforte.GermanOf(cfg.Chamber.Name)), Chamber: cfg.Chamber.Name, Colour: cfg.Chamber.Colour}
 	// Each hash needs Argon2.Memory of RAM: at most two per core at once.
 	hasher := password.NewHasher(cfg.Argon2, 2*runtime.NumCPU())
 	a.accounts = &account.Service{DB: db, Hasher: hasher, Policy: cfg.Policy, Mail: a.composer, Limits: a.limits,
@@ -80,7 +87,7 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	ch := cfg.Chamber
 	a.businesses = &business.Service{DB: db, Limits: a.limits, PINTTL: cfg.PINTTL, BaseURL: cfg.BaseURL.String(),
 		Sender: document.Sender{Name: ch.Name, Street: ch.Street, Postcode: ch.Postcode, City: ch.City,
-			Email: cfg.ContactEmail, Phone: ch.Phone, Web: cfg.BaseURL.String()}}
+			Email: cfg.ContactEmail, Phone: ch.Phone, Contact: ch.Contact, Web: cfg.BaseURL.String()}}
 	wa, err := mfa.NewWebAuthn(cfg.BaseURL, a.composer.Product)
 	if err != nil {
 		db.Close()
@@ -101,7 +108,42 @@ func clockOf(ctx context.Context) func() time.Time {
 	return f
 }
 
+// openExisting is open for the operator's commands other than serve and
+// migrate: on SQLite they refuse a database file that does not exist yet.
+// Run from the wrong folder or with a mistyped setting, a command would
+// otherwise work on a new, empty database and report nothing amiss.
+func openExisting(ctx context.Context, getenv func(string) string, logTo io.Writer) (*app, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if path, ok := store.SQLiteFile(cfg.Database); ok {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("PFORTE_DATABASE: die SQLite-Datenbank %s gibt es nicht. Prüfen Sie PFORTE_DATA_DIR "+
+				"und PFORTE_DATABASE (der Befehl muss dieselbe Datenbank nutzen wie pforte serve); eine neue Datenbank "+
+				"legt pforte migrate an", abs)
+		}
+	}
+	return open(ctx, getenv, logTo)
+}
+
 func (a *app) close() { a.db.Close() }
+
+// databaseWhere names the database for the log: an SQLite file by its
+// absolute path, so the operator sees which one a process uses; PostgreSQL
+// without its URL, which may hold a password.
+func databaseWhere(cfg config.Config) string {
+	if path, ok := store.SQLiteFile(cfg.Database); ok {
+		if abs, err := filepath.Abs(path); err == nil {
+			return "sqlite " + abs
+		}
+	}
+	return "postgres"
+}
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) != 0 {

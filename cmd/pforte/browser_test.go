@@ -89,13 +89,13 @@ func TestBrowserChecklistAndIdleWarning(t *testing.T) {
 	}
 	// The form goes out (an umlaut address in a text field) and the server
 	// answers with the check-your-mail page.
-	step(chromedp.Click(chromedp.CSS(`form[action="/registrieren"] button`)), chromedp.WaitVisible(chromedp.CSS(`p[role=status]`)))
+	step(chromedp.Click(chromedp.CSS(`form[action="/registrieren"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`p[role=status]`)))
 
 	link := p.linkIn(addr, "/registrieren/bestaetigen")
-	step(chromedp.Navigate(link), chromedp.Click(chromedp.CSS(`form[action="/registrieren/bestaetigen"] button`)),
+	step(chromedp.Navigate(link), chromedp.Click(chromedp.CSS(`form[action="/registrieren/bestaetigen"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a.button[href="/anmelden"]`)))
 	step(chromedp.Navigate(p.URL+"/anmelden"), chromedp.SendKeys(chromedp.CSS(`#email`), addr),
-		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 
 	// One minute (here: half the 5 s) before the timeout the page warns;

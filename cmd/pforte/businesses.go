@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
+	"strings"
 
 	"pforte"
 	"pforte/business"
@@ -38,7 +40,7 @@ func businessesCmd(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[1], err)
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -58,7 +60,7 @@ func pinsCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) != 2 || args[0] != "issue" {
 		return usageError{"Aufruf: pforte pins issue BETRIEBSNUMMER"}
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -81,17 +83,24 @@ func lettersCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fs := commandFlags("letters render", "letters render --out ORDNER", stderr)
 	out := fs.String("out", "", "Ordner für die PDF-Briefe (wird angelegt; die Dateien liest nur der Eigentümer)")
+	devURL := fs.Bool("development-url", false, "Briefe auch mit einer Entwicklungsadresse (localhost) als PFORTE_BASE_URL erzeugen, etwa zum Ausprobieren")
 	if help, err := parseCommandFlags(fs, args[1:]); help || err != nil {
 		return err
 	}
 	if *out == "" || fs.NArg() != 0 {
-		return usageError{"Aufruf: pforte letters render --out ORDNER"}
+		return usageError{"Aufruf: pforte letters render --out ORDNER [--development-url]"}
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	// A letter goes by post to a member, who types its address: never
+	// print one that leads to the operator's own machine.
+	if host := a.cfg.BaseURL.Hostname(); !*devURL && (host == "localhost" || strings.HasSuffix(host, ".localhost") || isLoopbackHost(host)) {
+		return fmt.Errorf("PFORTE_BASE_URL ist %s, eine Entwicklungsadresse: Die Briefe würden Mitglieder dorthin schicken. "+
+			"Setzen Sie PFORTE_BASE_URL auf die öffentliche Adresse des Portals, oder erzeugen Sie Probebriefe mit --development-url", a.cfg.BaseURL)
+	}
 	paths, err := a.businesses.RenderLetters(ctx, *out)
 	for _, p := range paths {
 		fmt.Fprintln(stdout, p)
@@ -105,4 +114,10 @@ func lettersCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "%d PIN-Brief(e) geschrieben; die Anträge sind als versandt markiert.\n", len(paths))
 	return nil
+}
+
+// isLoopbackHost tells whether host is a loopback IP address.
+func isLoopbackHost(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -61,6 +61,8 @@ func readLetter(t *testing.T, path string, wants ...string) string {
 	if err != nil {
 		t.Fatalf("pdftotext %s: %v\n%s", path, err, text)
 	}
+	// The prose hyphens are printed as the font's short hyphen (U+00AD).
+	text = []byte(strings.ReplaceAll(string(text), "\u00ad", "-"))
 	for _, w := range wants {
 		if !strings.Contains(string(text), w) {
 			t.Errorf("letter lacks %q:\n%s", w, text)
@@ -177,10 +179,21 @@ func TestBusinessLinkFlow(t *testing.T) {
 		if pg := p.get(c, "/hilfe"); !strings.Contains(pg.Body, `id="fehler-pin-invalid"`) {
 			t.Error("the help page does not explain pin-invalid")
 		}
+		// /konto says that the letter is being prepared.
+		if pg := p.get(c, "/konto"); !strings.Contains(pg.Body, `data-pending="0815-4711"`) || !strings.Contains(pg.Body, "PIN beantragt am") {
+			t.Errorf("/konto does not show the pending request:\n%s", pg.Body)
+		}
 
 		// The operator renders the letters: one, however often it was asked for.
+		// The test portal's URL is on loopback: refused unless asked for.
 		dir := filepath.Join(t.TempDir(), "briefe")
-		out, errOut, err := p.cli("letters", "render", "--out", dir)
+		if _, _, err := p.cli("letters", "render", "--out", dir); err == nil || !strings.Contains(err.Error(), "Entwicklungsadresse") {
+			t.Fatalf("letters render with a loopback base URL: %v", err)
+		}
+		if files, _ := filepath.Glob(filepath.Join(dir, "*.pdf")); len(files) != 0 {
+			t.Fatalf("refused render wrote %v", files)
+		}
+		out, errOut, err := p.cli("letters", "render", "--out", dir, "--development-url")
 		if err != nil || !strings.Contains(out, "1 PIN-Brief(e) geschrieben") {
 			t.Fatalf("letters render: %v %q %q", err, out, errOut)
 		}
@@ -188,8 +201,11 @@ func TestBusinessLinkFlow(t *testing.T) {
 		if len(files) != 1 || !strings.Contains(out, files[0]) {
 			t.Fatalf("letter files %v, output %q", files, out)
 		}
-		if out, _, _ := p.cli("letters", "render", "--out", dir); !strings.Contains(out, "Keine offenen PIN-Anträge") {
+		if out, _, _ := p.cli("letters", "render", "--out", dir, "--development-url"); !strings.Contains(out, "Keine offenen PIN-Anträge") {
 			t.Fatalf("second render: %q", out)
+		}
+		if pg := p.get(c, "/konto"); !strings.Contains(pg.Body, "Brief unterwegs seit") {
+			t.Errorf("/konto does not say the letter is on its way:\n%s", pg.Body)
 		}
 		// Asked again while the letter is in the post: no new letter, its
 		// PIN stays good, and the page says when it went out.
@@ -197,10 +213,10 @@ func TestBusinessLinkFlow(t *testing.T) {
 		if pg.Status != 200 || !strings.Contains(pg.Body, "bereits unterwegs") || !strings.Contains(pg.Body, pforte.GermanDate(time.Now())) {
 			t.Fatalf("request while the letter is on its way: %d", pg.Status)
 		}
-		if out, _, _ := p.cli("letters", "render", "--out", dir); !strings.Contains(out, "Keine offenen PIN-Anträge") {
+		if out, _, _ := p.cli("letters", "render", "--out", dir, "--development-url"); !strings.Contains(out, "Keine offenen PIN-Anträge") {
 			t.Fatalf("a request while the letter is on its way queued another: %q", out)
 		}
-		pin := readLetter(t, files[0], "Bäckerei Größl & Söhne GmbH", "Maßbacher Straße 12", "97688 Bad Kissingen", "0815-4711")
+		pin := readLetter(t, files[0], "Bäckerei Größl & Söhne GmbH", "Maßbacher Straße 12", "97688 Bad Kissingen", "0815-4711", "in…@b….example")
 		if pin == "" {
 			pin = p.issuePIN("0815-4711") // no poppler-utils here: the operator's way
 		}
@@ -262,10 +278,14 @@ func TestBusinessLinkFlow(t *testing.T) {
 
 		// /konto lists the links and removes one.
 		pg = p.get(c, "/konto")
-		if !strings.Contains(pg.Body, `action="/betrieb/0815-4711/trennen"`) || !strings.Contains(pg.Body, "Zimmerei Anders") {
+		if !strings.Contains(pg.Body, `href="/betrieb/0815-4711/trennen"`) || !strings.Contains(pg.Body, "Zimmerei Anders") {
 			t.Fatalf("konto lacks the businesses:\n%s", pg.Body)
 		}
-		if pg := p.post(c, "/betrieb/0815-4711/trennen", nil); pg.Status != 200 || strings.Contains(pg.Body, `action="/betrieb/0815-4711/trennen"`) {
+		// Unlinking asks first; the question's form posts the unlink.
+		if pg := p.get(c, "/betrieb/0815-4711/trennen"); pg.Status != 200 || !strings.Contains(pg.Body, `action="/betrieb/0815-4711/trennen"`) {
+			t.Fatalf("unlink question: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.post(c, "/betrieb/0815-4711/trennen", nil); pg.Status != 200 || strings.Contains(pg.Body, `href="/betrieb/0815-4711/trennen"`) {
 			t.Fatalf("unlink: %d %q", pg.Status, pg.Code())
 		}
 		if pg := p.get(c, "/betrieb/0815-4711/"); pg.Status != 403 {

@@ -428,7 +428,9 @@ func readBatch(t *testing.T, pdf string, n int) []string {
 	if err != nil {
 		t.Fatalf("pdftotext: %v\n%s", err, text)
 	}
-	sheets := strings.Split(strings.TrimRight(string(text), "\f\n"), "\f")
+	// Hyphens are printed as the font's short hyphen (U+00AD).
+	flat := strings.ReplaceAll(string(text), "\u00ad", "-")
+	sheets := strings.Split(strings.TrimRight(flat, "\f\n"), "\f")
 	if len(sheets) != n {
 		t.Fatalf("batch has %d sheets, want %d", len(sheets), n)
 	}

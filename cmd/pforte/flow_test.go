@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -454,9 +456,76 @@ func TestHelpAndGuide(t *testing.T) {
 			t.Errorf("/hilfe lacks %q", want)
 		}
 	}
+	// Real questions, no machine codes, no jargon.
+	for _, want := range []string{"Ich kann mich trotz neuem Passwort nicht anmelden", "Wo finde ich meine Betriebsnummer?", "Der PIN-Brief ist nicht angekommen"} {
+		if !strings.Contains(pg.Body, want) {
+			t.Errorf("/hilfe lacks the question %q", want)
+		}
+	}
+	for _, code := range []string{">invalid-credentials<", ">pin-invalid<", ">internal<", "Bytes", "Sitzungen"} {
+		if strings.Contains(pg.Body, code) {
+			t.Errorf("/hilfe shows %q", code)
+		}
+	}
 	pg = p.get(c, "/hilfe/anleitung.pdf")
 	if pg.Status != 200 || pg.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pg.Body, "%PDF-") {
 		t.Fatalf("guide: %d %s", pg.Status, pg.Header.Get("Content-Type"))
+	}
+	// The HTML guide: every step with its picture, each served as PNG.
+	pg = p.get(c, "/hilfe/anleitung")
+	pictures := regexp.MustCompile(`<img src="(/hilfe/anleitung/[a-z-]+\.png)" alt="([^"]+)"`).FindAllStringSubmatch(pg.Body, -1)
+	if pg.Status != 200 || len(pictures) < 8 {
+		t.Fatalf("html guide: %d, %d pictures", pg.Status, len(pictures))
+	}
+	for _, m := range pictures {
+		if img := p.get(c, m[1]); img.Status != 200 || img.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(img.Body, "\x89PNG") {
+			t.Errorf("%s: %d %s", m[1], img.Status, img.Header.Get("Content-Type"))
+		}
+	}
+	if pg := p.get(c, "/hilfe/anleitung/gibt-es-nicht.png"); pg.Status != 404 {
+		t.Errorf("unknown picture: %d", pg.Status)
+	}
+}
+
+// TestLegalPagesAndChamber: the three legal pages, linked from every
+// page's footer, filled from the chamber's settings or the operator's
+// Markdown; the registration form links the privacy notice; the colour
+// and logo come from configuration.
+func TestLegalPagesAndChamber(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "impressum.md"), []byte("# Impressum\n\nDie **Handwerkskammer Beispielstadt**.\n\n<script>alert(1)</script>\n"), 0o644)
+	logo := filepath.Join(t.TempDir(), "logo.svg")
+	os.WriteFile(logo, []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>`), 0o644)
+	p := startPortal(t, storetest.SQLiteURL(t), map[string]string{"PFORTE_LEGAL_DIR": dir, "PFORTE_CHAMBER_NAME": "Handwerkskammer Beispielstadt",
+		"PFORTE_CHAMBER_REPRESENTATIVE": "Präsident Max Beispiel", "PFORTE_CHAMBER_COLOUR": "#7a1f2b", "PFORTE_LOGO": logo})
+	c := p.newClient()
+	imp := p.get(c, "/impressum")
+	if imp.Status != 200 || !strings.Contains(imp.Body, "<strong>Handwerkskammer Beispielstadt</strong>") || strings.Contains(imp.Body, "alert(1)") ||
+		strings.Contains(imp.Body, "legal-sample") {
+		t.Fatalf("operator's impressum: %d\n%s", imp.Status, imp.Body)
+	}
+	for _, path := range []string{"/datenschutz", "/barrierefreiheit"} {
+		pg := p.get(c, path)
+		if pg.Status != 200 || !strings.Contains(pg.Body, "legal-sample") || !strings.Contains(pg.Body, "Handwerkskammer Beispielstadt") {
+			t.Errorf("%s sample: %d", path, pg.Status)
+		}
+	}
+	for _, path := range []string{"/", "/anmelden", "/hilfe", "/gibt-es-nicht"} {
+		pg := p.get(c, path)
+		for _, link := range []string{`href="/impressum"`, `href="/datenschutz"`, `href="/barrierefreiheit"`, `src="/static/kammer-logo"`} {
+			if !strings.Contains(pg.Body, link) {
+				t.Errorf("%s lacks %s", path, link)
+			}
+		}
+	}
+	if pg := p.get(c, "/registrieren"); !strings.Contains(pg.Body[strings.Index(pg.Body, `action="/registrieren"`):], `href="/datenschutz"`) {
+		t.Error("the registration form does not link the privacy notice")
+	}
+	if css := p.get(c, "/static/kammer.css"); css.Status != 200 || !strings.Contains(css.Body, "--accent: #7a1f2b") {
+		t.Errorf("kammer.css: %d %q", css.Status, css.Body)
+	}
+	if l := p.get(c, "/static/kammer-logo"); l.Status != 200 || l.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(l.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Errorf("logo: %d %s %s", l.Status, l.Header.Get("Content-Type"), l.Header.Get("Content-Security-Policy"))
 	}
 }
 

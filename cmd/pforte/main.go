@@ -48,11 +48,13 @@ Befehle:
                                             das Audit-Protokoll zeigen, neueste zuerst
   businesses import DATEI                   Betriebsregister aus CSV importieren (number,name,street,postcode,city)
   pins issue NUMMER                         neue PIN für einen Betrieb ausgeben (einmalig auf stdout)
-  letters render --out ORDNER               PIN-Briefe (PDF) für alle offenen PIN-Anträge erzeugen
+  letters render --out ORDNER [--development-url]
+                                            PIN-Briefe (PDF) für alle offenen PIN-Anträge erzeugen
   staff grant EMAIL --role support|admin    einem bestätigten Konto eine Rolle in der Verwaltung geben
   staff revoke EMAIL                        sie wieder entziehen (gilt ab der nächsten Anfrage)
 
-Die Konfiguration kommt aus Umgebungsvariablen (PFORTE_…), siehe README.`
+Die Konfiguration kommt aus Umgebungsvariablen (PFORTE_…), siehe README. Alle Befehle außer serve
+und migrate verlangen eine bestehende Datenbank.`
 
 // run is the whole program: args without the program name, the
 // environment through getenv, and the standard streams.

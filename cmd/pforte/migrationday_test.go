@@ -185,8 +185,8 @@ func TestMigrationDay(t *testing.T) {
 		}
 		pg := p.post(c, "/anmelden", url.Values{"email": {legacy}, "password": {legacyPW}})
 		for _, want := range []string{
-			"neue Passwort-Richtlinie",                                                              // why
-			"Mindestens 12 Zeichen", "Mindestens ein Sonderzeichen", "Nicht das bisherige Passwort", // the rules
+			"neue Passwort-Richtlinie",                                                                    // why
+			"Mindestens 12 Zeichen", "Mindestens ein Sonderzeichen", "Anders als Ihr bisheriges Passwort", // the rules
 			`action="/passwort-vergessen"`, `value="` + legacy + `"`, // the reset mail at once, address filled in
 			`href="/hilfe#fehler-password-expired"`,
 		} {
@@ -226,10 +226,16 @@ func TestMigrationDay(t *testing.T) {
 		// 5. The login is recorded and shown.
 		before := time.Now().Add(-time.Second)
 		member := p.login(legacy, freshPW)
+		// /konto shows the login before this one: none yet at the first,
+		// the first one at the second.
+		lastLogin := regexp.MustCompile(`Letzte Anmeldung</dt><dd>([^<]*)</dd>`)
 		konto := p.get(member, "/konto")
-		m := regexp.MustCompile(`Letzte Anmeldung</dt><dd>([^<]*)</dd>`).FindStringSubmatch(konto.Body)
-		if konto.Status != 200 || m == nil || !strings.Contains(m[1], fmt.Sprint(time.Now().Year())) || !strings.Contains(m[1], "Uhr") {
+		if m := lastLogin.FindStringSubmatch(konto.Body); konto.Status != 200 || m == nil || m[1] != "Dies ist Ihre erste Anmeldung." {
 			t.Fatalf("/konto: %d, last login %q", konto.Status, m)
+		}
+		konto = p.get(p.login(legacy, freshPW), "/konto")
+		if m := lastLogin.FindStringSubmatch(konto.Body); konto.Status != 200 || m == nil || !strings.Contains(m[1], fmt.Sprint(time.Now().Year())) || !strings.Contains(m[1], "Uhr") {
+			t.Fatalf("/konto after a second login: %d, last login %q", konto.Status, m)
 		}
 		db := p.openDB()
 		if a, _ := db.Q().AccountByEmail(context.Background(), legacy); a.LastLoginAt.Before(before) || a.PreviousHash != h {
@@ -393,6 +399,9 @@ func TestUsersImportRefusesBadFiles(t *testing.T) {
 		}
 		// Nothing of it reached the database (the good row of every file
 		// imports now, as the first account).
+		if _, _, err := runPforte(t, dbURL, "", "migrate"); err != nil {
+			t.Fatal(err)
+		}
 		out, errOut, err := runPforte(t, dbURL, csvHeader+good, "users", "import", "-")
 		if err != nil || !strings.HasPrefix(out, "1 Konten importiert, 0 bereits") {
 			t.Fatalf("good file from stdin: %v %q %q", err, out, errOut)

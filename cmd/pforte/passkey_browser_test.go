@@ -43,7 +43,7 @@ func TestBrowserPasskey(t *testing.T) {
 	email := "quirin@example.de"
 	p.signUp(email, goodPW)
 	step(chromedp.Navigate(origin+"/anmelden"), chromedp.SendKeys(chromedp.CSS(`#email`), email),
-		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 	step(chromedp.Navigate(origin+"/konto/sicherheit"), chromedp.WaitVisible(chromedp.CSS(`[data-passkey-register]`)),
 		chromedp.Click(chromedp.CSS(`[data-passkey-register]`)), chromedp.WaitVisible(chromedp.CSS(`li[data-passkey]`)))

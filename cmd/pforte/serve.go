@@ -72,8 +72,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Warn("passkeys unavailable: WebAuthn allows no IP address in PFORTE_BASE_URL", "base_url", cfg.BaseURL.String())
 	}
 	log.Info("pforte listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(),
-		"database", string(a.db.Dialect()), "mail", mode)
-	fmt.Fprintf(stdout, "Pforte läuft auf http://%s (Datenbank: %s, Mail: %s)\n", ln.Addr(), a.db.Dialect(), mode)
+		"database", databaseWhere(cfg), "data_dir", cfg.DataDir, "mail", mode)
+	fmt.Fprintf(stdout, "Pforte läuft auf http://%s (Datenbank: %s, Mail: %s)\n", ln.Addr(), databaseWhere(cfg), mode)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -30,7 +30,7 @@ func staffCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if args[0] == "grant" && !ok {
 		return usageError{fmt.Sprintf("--role %q: support oder admin\n%s", role, staffUsage)}
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

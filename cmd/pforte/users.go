@@ -136,7 +136,7 @@ func usersImport(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("%s: %w", name, err)
 	}
 
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func usersPurge(ctx context.Context, args []string, getenv func(string) string, 
 	if err := cutoffFlag(fs, &cutoff, now); err != nil {
 		return err
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func usersNotifyInactive(ctx context.Context, args []string, getenv func(string)
 	if !deleteOn.t.After(now) {
 		return usageError{"users notify-inactive: --delete-on muss in der Zukunft liegen"}
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func passwordsCmd(ctx context.Context, args []string, getenv func(string) string
 	if fs.NArg() != 0 {
 		return usageError{"passwords expire: unerwartetes Argument " + strconv.Quote(fs.Arg(0))}
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 			return usageError{fmt.Sprintf("audit: --account %q ist weder eine E-Mail-Adresse noch eine Kontonummer", *who)}
 		}
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}

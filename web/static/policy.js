@@ -83,6 +83,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const repeat = scope.querySelector('[name="password_repeat"]');
     const emailField = scope.querySelector('[name="email"]');
     let typed = false; // until then keep the server's verdict on server-only rules
+    // After a refusal the page shows the server's verdict on every rule, as
+    // the error box does: keep it until the member types again.
+    const verdict = list.dataset.verdict === "server";
 
     const update = () => {
       const email = emailField ? emailField.value : list.dataset.email || "";
@@ -99,6 +102,7 @@ document.addEventListener("DOMContentLoaded", () => {
       update();
     });
     for (const other of [repeat, emailField]) other?.addEventListener("input", update);
-    update();
+    // An empty field stays neutral until the member types.
+    if (!verdict && field.value) update();
   }
 });

@@ -9,14 +9,19 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!idle || !box) return;
   const warnBefore = Math.min(60, Math.floor(idle / 2));
   let warnTimer, endTimer;
+  let stopCountdown = () => {};
+  const left = box.querySelector("[data-idle-countdown]");
 
   const schedule = () => {
     clearTimeout(warnTimer);
     clearTimeout(endTimer);
+    stopCountdown();
     box.hidden = true;
     warnTimer = setTimeout(() => {
       box.hidden = false;
       box.querySelector("button")?.focus();
+      // The time left counts down (pforteCountdown, form.js).
+      if (left) stopCountdown = pforteCountdown(left, warnBefore);
     }, (idle - warnBefore) * 1000);
     // When the time is up, reload: the server then leads to the login page
     // and says that the session expired.

@@ -1,0 +1,70 @@
+// form.js: small helps for forms, without inline script (the
+// Content-Security-Policy forbids it).
+//
+// - Every password field gets a button "Passwort anzeigen" that shows the
+//   typed characters and hides them again (aria-pressed says which).
+// - An element with data-countdown="SECONDS" counts down once a second
+//   (pforteCountdown), announced politely and sparingly.
+"use strict";
+
+function pforteWait(secs) {
+  if (secs <= 1) return secs === 1 ? "1 Sekunde" : "0 Sekunden";
+  if (secs < 90) return secs + " Sekunden";
+  const min = Math.ceil(secs / 60);
+  return min === 1 ? "1 Minute" : min + " Minuten";
+}
+
+// pforteCountdown shows in el the time left of secs, once a second, and
+// returns a function that stops it. The nearest aria-live region (or el)
+// is polite; screen readers hear it at most every 15 seconds and at the
+// end, as the text changes inside aria-busy in between. session.js uses it
+// for the idle warning.
+function pforteCountdown(el, secs) {
+  if (!(secs > 0)) return () => {};
+  const end = Date.now() + secs * 1000;
+  const live = el.closest("[aria-live]") || el;
+  live.setAttribute("aria-live", "polite");
+  let said = Infinity;
+  let timer;
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    const speak = left === 0 || said - left >= 15;
+    live.setAttribute("aria-busy", speak ? "false" : "true");
+    if (speak) said = left;
+    el.textContent = pforteWait(left);
+    if (left > 0) timer = setTimeout(tick, 1000);
+  };
+  tick();
+  return () => clearTimeout(timer);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const input of document.querySelectorAll('input[type="password"]')) {
+    const wrap = document.createElement("div");
+    wrap.className = "password-field";
+    input.before(wrap);
+    wrap.append(input);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary password-toggle";
+    button.setAttribute("aria-pressed", "false");
+    button.setAttribute("aria-controls", input.id);
+    button.textContent = "Passwort anzeigen";
+    button.addEventListener("click", () => {
+      const show = input.type === "password";
+      input.type = show ? "text" : "password";
+      button.setAttribute("aria-pressed", String(show));
+      button.textContent = show ? "Passwort verbergen" : "Passwort anzeigen";
+    });
+    wrap.append(button);
+    // The form never sends a visible password: hide it again on submit, so
+    // that the browser's password manager sees a password field.
+    input.form?.addEventListener("submit", () => {
+      input.type = "password";
+    });
+  }
+
+  for (const el of document.querySelectorAll("[data-countdown]")) {
+    pforteCountdown(el, Number(el.dataset.countdown));
+  }
+});

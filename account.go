@@ -92,6 +92,17 @@ const (
 	EventPasswordsExpired Event = "passwords-expired"
 	EventInactiveNotified Event = "inactive-notified"
 	EventPurged           Event = "purged"
+
+	// Services (OpenID Connect): Detail names the client, never a token.
+	EventOIDCSignIn        Event = "oidc-sign-in"
+	EventOIDCLogoutSent    Event = "oidc-logout-sent"
+	EventOIDCLogoutFailed  Event = "oidc-logout-failed"
+	EventOIDCCodeReused    Event = "oidc-code-reused"
+	EventOIDCRefreshReused Event = "oidc-refresh-reused"
+	EventOIDCClientAdded   Event = "oidc-client-added"
+	EventOIDCClientRemoved Event = "oidc-client-removed"
+	EventOIDCSecretRotated Event = "oidc-secret-rotated"
+	EventOIDCKeyRotated    Event = "oidc-key-rotated"
 )
 
 // AuditEntry is one line of the audit log. It never holds a password or a

@@ -49,6 +49,12 @@ type Config struct {
 	// MetricsToken, if set, is the bearer token /metrics asks for;
 	// otherwise /metrics answers only direct loopback requests.
 	MetricsToken string
+	// OIDCAccessTTL is the lifetime of the services' access and ID tokens
+	// (PFORTE_OIDC_ACCESS_TTL).
+	OIDCAccessTTL time.Duration
+	// OIDCLogoutRetry is the pause before a failed back-channel logout is
+	// tried again, doubling (PFORTE_OIDC_LOGOUT_RETRY).
+	OIDCLogoutRetry time.Duration
 }
 
 // Chamber is the body that runs the portal, as named in letters and pages.
@@ -89,6 +95,8 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:        r.oneOf("PFORTE_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		PINTTL:          r.duration("PFORTE_PIN_TTL", 90*24*time.Hour),
 		MailRetry:       r.duration("PFORTE_MAIL_RETRY", 30*time.Second),
+		OIDCAccessTTL:   r.duration("PFORTE_OIDC_ACCESS_TTL", 5*time.Minute),
+		OIDCLogoutRetry: r.duration("PFORTE_OIDC_LOGOUT_RETRY", 30*time.Second),
 		Chamber: Chamber{
 			Name:     r.str("PFORTE_CHAMBER_NAME", "Handwerkskammer Musterstadt"),
 			Street:   r.str("PFORTE_CHAMBER_STREET", "Musterstraße 1"),

@@ -151,6 +151,12 @@ func (tx *Tx) EachInactive(ctx context.Context, cutoff time.Time, fn func(Inacti
 // keeps one "purged" entry per account with its id only; older entries
 // of the account kept only its id anyway.
 func (tx *Tx) PurgeBatch(ctx context.Context, cutoff time.Time, limit int, now time.Time) ([]InactiveAccount, error) {
+	// The services learn of the ended sessions before the cascade takes
+	// the tokens: the same accounts as the DELETE below, in this transaction.
+	if _, err := tx.endOIDC(ctx, `account_id IN (SELECT id FROM accounts WHERE `+inactive+` ORDER BY id LIMIT $2)`,
+		cutoff.UnixMilli(), limit); err != nil {
+		return nil, err
+	}
 	rows, err := tx.q.QueryContext(ctx, `DELETE FROM accounts WHERE id IN
 		(SELECT id FROM accounts WHERE `+inactive+` ORDER BY id LIMIT $2) RETURNING id, email`, cutoff.UnixMilli(), limit)
 	if err != nil {

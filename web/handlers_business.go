@@ -7,6 +7,7 @@ import (
 
 	"pforte"
 	"pforte/business"
+	"pforte/oidc"
 )
 
 // businessKey keys the business of a request behind requireBusiness.
@@ -86,7 +87,12 @@ func (s *Server) handleBusinessSlash() http.Handler {
 func (s *Server) handleBusinessHome() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := businessOf(r)
-		v := view{Title: b.Name, Data: b}
+		services, err := s.services(r, true)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		v := view{Title: b.Name, Data: businessPage{Business: b, Services: services}}
 		if r.URL.Query().Get("verknuepft") != "" {
 			v.Notice = "Ihr Konto ist jetzt mit diesem Betrieb verknüpft. Die PIN ist damit verbraucht."
 		}
@@ -151,9 +157,26 @@ func (s *Server) handleUnlink() http.Handler {
 	})
 }
 
-// accountPage is the data of /konto: the linked businesses.
+// accountPage is the data of /konto: the linked businesses and the
+// services the member can open.
 type accountPage struct {
 	Businesses []pforte.Business
+	Services   []oidc.Service
+}
+
+// businessPage is the data of /betrieb/{number}/: the business and the
+// services for businesses.
+type businessPage struct {
+	*pforte.Business
+	Services []oidc.Service
+}
+
+// services lists the services with a launch URL (for businesses or not).
+func (s *Server) services(r *http.Request, forBusiness bool) ([]oidc.Service, error) {
+	if s.oidc == nil {
+		return nil, nil
+	}
+	return s.oidc.Services(r.Context(), forBusiness)
 }
 
 // renderAccount shows /konto with the account's businesses and notice.
@@ -163,5 +186,16 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, notice st
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto", Notice: notice, Data: accountPage{Businesses: list}})
+	services, err := s.services(r, false)
+	if err == nil && len(list) > 0 {
+		// A member linked to a business can open its services too.
+		var more []oidc.Service
+		more, err = s.services(r, true)
+		services = append(services, more...)
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto", Notice: notice, Data: accountPage{Businesses: list, Services: services}})
 }

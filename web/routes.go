@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"pforte/business"
+	"pforte/oidc"
 )
 
 // routes lists every route of the portal in one place.
@@ -45,6 +46,22 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /betrieb/{number}/trennen", s.requireSession(s.handleUnlink()))
 	mux.Handle("GET /betrieb/{number}", s.handleBusinessSlash())
 	mux.Handle("GET /betrieb/{number}/{$}", s.requireBusiness(business.UseServices, s.handleBusinessHome()))
+
+	// Services: Pforte as OpenID Provider (package oidc).
+	if s.oidc != nil {
+		proto := s.withClientAddr(s.oidc.Handler())
+		mux.Handle("GET "+oidc.PathDiscovery, s.oidc.Discovery())
+		mux.Handle("GET "+oidc.PathKeys, proto)
+		mux.Handle("GET "+oidc.PathAuthorize, s.handleAuthorize())
+		mux.Handle("GET "+oidc.PathLogin, s.handleServiceLogin())
+		mux.Handle("POST "+oidc.PathToken, proto)
+		mux.Handle("GET "+oidc.PathUserinfo, proto)
+		mux.Handle("POST "+oidc.PathUserinfo, proto)
+		mux.Handle("POST "+oidc.PathRevoke, proto)
+		mux.Handle("POST "+oidc.PathIntrospect, s.withClientAddr(s.oidc.Introspection()))
+		mux.Handle("GET "+oidc.PathEndSession, s.handleEndSession())
+		mux.Handle("POST "+oidc.PathEndSession, s.handleEndSessionConfirm())
+	}
 
 	// Operations.
 	mux.Handle("GET /healthz", s.handleHealth())

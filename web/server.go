@@ -18,6 +18,7 @@ import (
 	"pforte/business"
 	"pforte/config"
 	"pforte/metrics"
+	"pforte/oidc"
 	"pforte/session"
 	"pforte/store"
 )
@@ -33,6 +34,8 @@ type Server struct {
 	pages    *pages
 
 	businesses *business.Service
+	// oidc is the OpenID Provider for the services (nil: not mounted).
+	oidc *oidc.Provider
 
 	guideOnce sync.Once
 	guide     []byte
@@ -50,6 +53,8 @@ type Deps struct {
 
 	// Businesses serves the /betrieb pages.
 	Businesses *business.Service
+	// OIDC signs the chamber's services in (nil: not mounted).
+	OIDC *oidc.Provider
 }
 
 // New returns the whole portal as one http.Handler: routes, middleware
@@ -60,7 +65,7 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, businesses: d.Businesses}
+		log: d.Log, pages: p, businesses: d.Businesses, oidc: d.OIDC}
 	return s.routes(), nil
 }
 

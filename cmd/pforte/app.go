@@ -13,6 +13,7 @@ import (
 	"pforte/document"
 	"pforte/keyring"
 	"pforte/mail"
+	"pforte/oidc"
 	"pforte/password"
 	"pforte/session"
 	"pforte/store"
@@ -36,6 +37,10 @@ type app struct {
 	// businesses serves the portal's business pages and the operator's
 	// businesses, pins and letters commands.
 	businesses *business.Service
+
+	// oidc is the OpenID Provider for the services (serve starts it; the
+	// clients and keys commands use its store and keys).
+	oidc *oidc.Provider
 }
 
 // open reads the configuration, connects and migrates the database and
@@ -76,6 +81,8 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	a.businesses = &business.Service{DB: db, Limits: a.limits, PINTTL: cfg.PINTTL, BaseURL: cfg.BaseURL.String(),
 		Sender: document.Sender{Name: ch.Name, Street: ch.Street, Postcode: ch.Postcode, City: ch.City,
 			Email: cfg.ContactEmail, Phone: ch.Phone, Web: cfg.BaseURL.String()}}
+	a.oidc = &oidc.Provider{DB: db, Sessions: a.sessions, Keys: a.keys, Issuer: cfg.BaseURL.String(),
+		AccessTTL: cfg.OIDCAccessTTL, Log: log}
 	return a, nil
 }
 

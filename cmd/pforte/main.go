@@ -49,6 +49,11 @@ Befehle:
   businesses import DATEI                   Betriebsregister aus CSV importieren (number,name,street,postcode,city)
   pins issue NUMMER                         neue PIN für einen Betrieb ausgeben (einmalig auf stdout)
   letters render --out ORDNER               PIN-Briefe (PDF) für alle offenen PIN-Anträge erzeugen
+  clients add ID --name NAME --redirect-uri URI […]
+                                            einen Dienst für die Anmeldung über Pforte (OpenID Connect) eintragen
+  clients list | remove ID | rotate-secret ID
+                                            Dienste auflisten, entfernen, neues Geheimnis ausgeben
+  keys rotate                               neuer Signaturschlüssel für die Dienste (der alte bleibt eine Weile im JWKS)
 
 Die Konfiguration kommt aus Umgebungsvariablen (PFORTE_…), siehe README.`
 
@@ -75,6 +80,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return pinsCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "letters":
 		return lettersCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "clients":
+		return clientsCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -80,6 +80,8 @@ func startPortal(t testing.TB, dbURL string, override map[string]string) *portal
 	srv := smtptest.Start(t)
 	addr := freeAddr(t)
 	env := testEnv(dbURL, srv.URL(), addr)
+	// The generated development key goes to a folder of the test's own.
+	env["PFORTE_DATA_DIR"] = t.TempDir()
 	for k, v := range override {
 		env[k] = v
 	}

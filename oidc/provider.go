@@ -219,24 +219,49 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request, live *Live)
 // Introspection serves RFC 7662 for clients that authenticate with
 // client_secret_basic or client_secret_post (op itself reads only the
 // former); a client that does not authenticate gets RFC 6749 §5.2 JSON.
-func (p *Provider) Introspection() http.Handler {
+func (p *Provider) Introspection() http.Handler { return p.authenticated(false) }
+
+// Token serves the token endpoint; the client authenticates first (op
+// would look at the code first), a public client by its id alone.
+func (p *Provider) Token() http.Handler { return p.authenticated(true) }
+
+// authenticated checks the client of a back-end request before op sees
+// it: a confidential client by its secret (basic or post), a public one
+// (if allowPublic) by its id; otherwise 401 invalid_client.
+func (p *Provider) authenticated(allowPublic bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
 			writeOAuthError(w, http.StatusBadRequest, oidc.ErrInvalidRequest())
 			return
 		}
 		id, secret, basic := r.BasicAuth()
-		if !basic {
-			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-		} else {
+		if basic {
 			id, _ = url.QueryUnescape(id)
 			secret, _ = url.QueryUnescape(secret)
+		} else {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 		}
-		if id == "" || (&storage{p}).AuthorizeClientIDSecret(r.Context(), id, secret) != nil {
+		ok := false
+		if c, err := p.DB.Q().OIDCClientByID(r.Context(), id); err == nil {
+			if c.Public {
+				ok = allowPublic && secret == ""
+			} else {
+				ok = (&storage{p}).AuthorizeClientIDSecret(r.Context(), id, secret) == nil
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			writeOAuthError(w, http.StatusInternalServerError, oidc.ErrServerError())
+			return
+		}
+		if !ok {
+			if basic {
+				w.Header().Set("WWW-Authenticate", `Basic realm="pforte"`)
+			}
 			writeOAuthError(w, http.StatusUnauthorized, oidc.ErrInvalidClient())
 			return
 		}
-		r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+		if !allowPublic {
+			r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+		}
 		p.op.ServeHTTP(w, r)
 	})
 }

@@ -54,7 +54,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET "+oidc.PathKeys, proto)
 		mux.Handle("GET "+oidc.PathAuthorize, s.handleAuthorize())
 		mux.Handle("GET "+oidc.PathLogin, s.handleServiceLogin())
-		mux.Handle("POST "+oidc.PathToken, proto)
+		mux.Handle("POST "+oidc.PathToken, s.withClientAddr(s.oidc.Token()))
 		mux.Handle("GET "+oidc.PathUserinfo, proto)
 		mux.Handle("POST "+oidc.PathUserinfo, proto)
 		mux.Handle("POST "+oidc.PathRevoke, proto)

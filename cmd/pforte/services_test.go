@@ -303,3 +303,5 @@ func (r *rp) endSession() string {
 // waitMs waits for real time to pass where a session's idle clock must
 // run in the real program.
 func waitMs(ms int) { <-time.After(time.Duration(ms) * time.Millisecond) }
+
+func timeNow() int64 { return time.Now().Unix() }

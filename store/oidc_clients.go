@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 )
@@ -120,12 +121,17 @@ func (tx *Tx) SetOIDCClientSecret(ctx context.Context, id, hash string) (bool, e
 // OIDCSubject returns the account's sub claim, creating it (fresh is a
 // random value offered for a new one) on first use.
 func (tx *Tx) OIDCSubject(ctx context.Context, accountID int64, fresh string) (string, error) {
+	var sub string
+	err := tx.q.QueryRowContext(ctx, `SELECT sub FROM oidc_subjects WHERE account_id = $1`, accountID).Scan(&sub)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return sub, err
+	}
+	// First use: write it once (a read is all later uses cost).
 	if _, err := tx.q.ExecContext(ctx, `INSERT INTO oidc_subjects (account_id, sub) VALUES ($1, $2)
 		ON CONFLICT (account_id) DO NOTHING`, accountID, fresh); err != nil {
 		return "", err
 	}
-	var sub string
-	err := tx.q.QueryRowContext(ctx, `SELECT sub FROM oidc_subjects WHERE account_id = $1`, accountID).Scan(&sub)
+	err = tx.q.QueryRowContext(ctx, `SELECT sub FROM oidc_subjects WHERE account_id = $1`, accountID).Scan(&sub)
 	return sub, notFound(err)
 }
 

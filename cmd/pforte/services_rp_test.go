@@ -21,7 +21,7 @@ import (
 // (discovery, JWKS, ID token checks) and x/oauth2 (code flow, PKCE,
 // refresh). Its server takes the redirect and the back-channel logouts.
 type rp struct {
-	t        *testing.T
+	t        testing.TB
 	p        *portal
 	ID       string
 	Secret   string
@@ -38,7 +38,7 @@ type rp struct {
 
 // newRP registers a service with `pforte clients add` (extra flags
 // appended) and discovers the provider.
-func newRP(t *testing.T, p *portal, id string, extra ...string) *rp {
+func newRP(t testing.TB, p *portal, id string, extra ...string) *rp {
 	t.Helper()
 	r := &rp{t: t, p: p, ID: id}
 	mux := http.NewServeMux()

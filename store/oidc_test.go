@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,6 +110,34 @@ func TestSweepEndsTimedOutSessionsOnce(t *testing.T) {
 		db.Q().DeleteSession(ctx, hash)
 		if p, _, _ := db.Q().OIDCLogoutCounts(ctx); p != 1 {
 			t.Fatalf("pending %d, want 1", p)
+		}
+	})
+}
+
+// Two instances ending the same session at once queue one logout.
+func TestConcurrentEndsQueueOneLogout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		db, ctx := open(t, url), context.Background()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		for i := range 5 {
+			_, hash := oidcFixture(t, db, fmt.Sprintf("twice%d@example.de", i), now)
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Go(func() {
+					if err := db.Q().DeleteSession(ctx, hash); err != nil {
+						t.Error(err)
+					}
+				})
+				wg.Go(func() {
+					if _, err := db.Q().EndTimedOutOIDC(ctx, now.Add(time.Second), now); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+		if p, _, _ := db.Q().OIDCLogoutCounts(ctx); p != 5 {
+			t.Fatalf("pending %d, want 5 (one per session)", p)
 		}
 	})
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -166,28 +165,59 @@ func (tx *Tx) HasOIDCTokens(ctx context.Context, clientID, sessionHash string) (
 	return n > 0, err
 }
 
-// endOIDC is what ending sessions means for the services: for the
-// sessions that match cond (a condition on sessions with $1…$len(args)),
-// each client with a back-channel logout URI that holds tokens of one
-// gets a logout queued, and the sessions' tokens are deleted. It runs
-// before the sessions are deleted, in the same transaction where there is
-// one. It returns how many logouts it queued.
+// endOIDC is what ending sessions means for the services: the tokens of
+// the sessions that match cond (a condition on sessions with
+// $1…$len(args)) are deleted, and each client with a back-channel logout
+// URI that held one gets a logout queued. It runs before the sessions are
+// deleted, in the same transaction where there is one. The DELETE …
+// RETURNING decides who queues: of two instances ending the same session
+// at once, only the one that deleted the tokens does. It returns how many
+// logouts it queued.
 func (tx *Tx) endOIDC(ctx context.Context, cond string, args ...any) (int64, error) {
-	now := fmt.Sprintf("CAST($%d AS BIGINT)", len(args)+1)
-	sessions := `SELECT hash FROM sessions WHERE ` + cond
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO oidc_logouts (client_id, uri, account_id, sub, sid, created_at, next_attempt_at)
-		SELECT DISTINCT t.client_id, c.backchannel_uri, t.account_id, s.sub, t.sid, `+now+`, `+now+`
-		FROM oidc_tokens t JOIN oidc_clients c ON c.id = t.client_id JOIN oidc_subjects s ON s.account_id = t.account_id
-		WHERE c.backchannel_uri <> '' AND t.session_hash IN (`+sessions+`)`, append(args, time.Now().UnixMilli())...)
+	rows, err := tx.q.QueryContext(ctx, `DELETE FROM oidc_tokens WHERE session_hash IN (SELECT hash FROM sessions WHERE `+cond+`)
+		RETURNING client_id, account_id, sid`, args...)
 	if err != nil {
 		return 0, err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
+	type holder struct {
+		client  string
+		account int64
+		sid     string
+	}
+	seen := map[holder]bool{}
+	var holders []holder
+	for rows.Next() {
+		var h holder
+		if err := rows.Scan(&h.client, &h.account, &h.sid); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if !seen[h] {
+			seen[h] = true
+			holders = append(holders, h)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	_, err = tx.q.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE session_hash IN (`+sessions+`)`, args...)
-	return n, err
+	var queued int64
+	now := time.Now().UnixMilli()
+	for _, h := range holders {
+		res, err := tx.q.ExecContext(ctx, `INSERT INTO oidc_logouts (client_id, uri, account_id, sub, sid, created_at, next_attempt_at)
+			SELECT c.id, c.backchannel_uri, s.account_id, s.sub, CAST($3 AS TEXT), CAST($4 AS BIGINT), CAST($4 AS BIGINT)
+			FROM oidc_clients c, oidc_subjects s WHERE c.id = $1 AND s.account_id = $2 AND c.backchannel_uri <> ''`,
+			h.client, h.account, h.sid, now)
+		if err != nil {
+			return 0, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		queued += n
+	}
+	return queued, nil
 }
 
 // EndTimedOutOIDC ends, for the services, the sessions that timed out

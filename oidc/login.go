@@ -23,7 +23,7 @@ var ErrStaleRequest = &pforte.Error{Code: pforte.BadRequest,
 // ErrNeedsBusiness answers a service for businesses (--require-business)
 // when the account is linked to none.
 var ErrNeedsBusiness = &pforte.Error{Code: pforte.Forbidden,
-	Message: "Dieser Dienst ist nur für Betriebe. Ihr Konto ist mit keinem Betrieb verknüpft: Beantragen Sie eine PIN für Ihren Betrieb und verknüpfen Sie Ihr Konto damit."}
+	Message: "Dieser Dienst ist nur für Betriebe, und Ihr Konto ist mit keinem Betrieb verknüpft."}
 
 // Pending is an authorization request waiting for the member's login.
 type Pending struct {

@@ -53,7 +53,7 @@ func (s *Server) handleServiceLogin() http.Handler {
 		if status.Valid() && pd.Fresh(st, time.Now()) {
 			err := s.oidc.Complete(w, r, id, oidc.Live{Account: acct, Session: st})
 			if pforte.ErrorCode(err) == pforte.Forbidden {
-				s.renderForm(w, r, "betrieb-verweigert", err, view{Title: "Keine Zugriffsberechtigung"})
+				s.renderForm(w, r, "betrieb-verweigert", err, view{Title: "Keine Zugriffsberechtigung", Account: acct})
 				return
 			}
 			if err != nil {
@@ -85,8 +85,15 @@ func (s *Server) handleEndSession() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		if !lr.Hinted {
-			s.render(w, r, http.StatusOK, "abmelden-dienst", view{Title: "Abmelden", Data: lr,
+		acct, _, status, err := s.sessions.Check(r.Context(), s.sessionID(r))
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		// Ask only when there is a session to end and no valid hint said
+		// who asks.
+		if !lr.Hinted && status.Valid() {
+			s.render(w, r, http.StatusOK, "abmelden-dienst", view{Title: "Abmelden", Data: lr, Account: acct,
 				Form: map[string]string{"client_id": lr.ClientID, "post_logout_redirect_uri": lr.PostLogoutURI, "state": lr.State}})
 			return
 		}

@@ -59,6 +59,10 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("POST "+oidc.PathUserinfo, proto)
 		mux.Handle("POST "+oidc.PathRevoke, proto)
 		mux.Handle("POST "+oidc.PathIntrospect, s.withClientAddr(s.oidc.Introspection()))
+		// CORS preflights of browser-based services (op answers them).
+		for _, path := range []string{oidc.PathToken, oidc.PathUserinfo, oidc.PathRevoke, oidc.PathKeys} {
+			mux.Handle("OPTIONS "+path, proto)
+		}
 		mux.Handle("GET "+oidc.PathEndSession, s.handleEndSession())
 		mux.Handle("POST "+oidc.PathEndSession, s.handleEndSessionConfirm())
 	}

@@ -44,6 +44,13 @@ func TestServiceDiscoveryAndKeys(t *testing.T) {
 				t.Errorf("%s = %v", k, d[k])
 			}
 		}
+		// A browser-based service may call the token endpoint (CORS).
+		req, _ := http.NewRequest("OPTIONS", d["token_endpoint"].(string), nil)
+		req.Header.Set("Origin", "https://app.example")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		if pg := p.do(p.newClient(), req); pg.Status/100 != 2 || pg.Header.Get("Access-Control-Allow-Origin") == "" {
+			t.Errorf("CORS preflight: %d %v", pg.Status, pg.Header)
+		}
 		// One key, the same for every instance (it lives in the database);
 		// a rotation adds one and keeps the old.
 		kids := func() []string {
@@ -278,6 +285,11 @@ func TestServiceSessionEnds(t *testing.T) {
 		// An unregistered return address is refused with Pforte's page.
 		if pg := p.get(c, r.endSession()+"?client_id="+r.ID+"&post_logout_redirect_uri=https://evil.example/"); pg.Status != 400 || pg.Code() != "bad-request" {
 			t.Fatalf("foreign post-logout URI: %d %q", pg.Status, pg.Code())
+		}
+
+		// Without a session there is nothing to ask: straight back.
+		if pg := p.get(p.newClient(), r.endSession()+"?client_id="+r.ID+"&post_logout_redirect_uri="+url.QueryEscape(r.srv.URL+"/bye")); pg.Status != 303 || pg.Header.Get("Location") != r.srv.URL+"/bye" {
+			t.Fatalf("logout without session: %d %s", pg.Status, pg.Header.Get("Location"))
 		}
 
 		// Password reset ends every session.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"pforte/store/storetest"
 )
 
 func TestServiceDiscoveryAndKeys(t *testing.T) {
@@ -211,8 +213,9 @@ func TestServiceSessionEnds(t *testing.T) {
 		addr := "jan@example.de"
 		p.signUp(addr, goodPW)
 		r := newRP(t, p, "gebuehren")
+		pw := goodPW
 		signIn := func() (*http.Client, *oauth2.Token, idClaims) {
-			c := p.login(addr, goodPW)
+			c := p.login(addr, pw)
 			f, _ := r.authorize(c)
 			tok, idt := r.exchange(f)
 			return c, tok, claimsOf(t, idt)
@@ -300,7 +303,24 @@ func TestServiceSessionEnds(t *testing.T) {
 		p.post(p.newClient(), "/passwort-neu", url.Values{"token": {hidden(form.Body, "token")}, "password": {otherPW}, "password_repeat": {otherPW}})
 		dead("password reset", tok)
 		r.waitLogout(cl.SID)
+		pw = otherPW
 		assertAudit(t, p, "oidc-logout-sent")
+
+		// The account purged (users purge; deleting an account takes the
+		// same path): its services are told.
+		_, tok, cl = signIn()
+		db := storetest.Open(t, p.DBURL)
+		a, err := db.Q().AccountByEmail(context.Background(), addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As if the last login were long ago (the session is still live).
+		db.Q().RecordLogin(context.Background(), a.ID, time.Now().AddDate(-8, 0, 0))
+		if _, errOut, err := p.cli("users", "purge", "--last-login-before", time.Now().AddDate(-7, 0, 0).Format(time.DateOnly)); err != nil {
+			t.Fatalf("purge: %v %s", err, errOut)
+		}
+		dead("purge", tok)
+		r.waitLogout(cl.SID)
 	})
 }
 

@@ -272,3 +272,28 @@ func writeOAuthError(w http.ResponseWriter, status int, e *oidc.Error) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(e)
 }
+
+// Userinfo serves the userinfo endpoint; a token that is unknown, expired,
+// revoked or of an ended session gets RFC 6750's 401 invalid_token (op
+// would answer 403).
+func (p *Provider) Userinfo() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			if err := r.ParseForm(); err == nil {
+				tok = r.PostForm.Get("access_token")
+			}
+		}
+		plain, err := sealer{p.Keys}.Decrypt(tok)
+		id, _, found := strings.Cut(plain, ":")
+		if err == nil && found {
+			_, err = p.activeAccess(r.Context(), id)
+		}
+		if tok == "" || err != nil || !found {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			writeOAuthError(w, http.StatusUnauthorized, &oidc.Error{ErrorType: "invalid_token"})
+			return
+		}
+		p.op.ServeHTTP(w, r)
+	})
+}

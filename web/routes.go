@@ -55,8 +55,8 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET "+oidc.PathAuthorize, s.handleAuthorize())
 		mux.Handle("GET "+oidc.PathLogin, s.handleServiceLogin())
 		mux.Handle("POST "+oidc.PathToken, s.withClientAddr(s.oidc.Token()))
-		mux.Handle("GET "+oidc.PathUserinfo, proto)
-		mux.Handle("POST "+oidc.PathUserinfo, proto)
+		mux.Handle("GET "+oidc.PathUserinfo, s.oidc.Userinfo())
+		mux.Handle("POST "+oidc.PathUserinfo, s.oidc.Userinfo())
 		mux.Handle("POST "+oidc.PathRevoke, proto)
 		mux.Handle("POST "+oidc.PathIntrospect, s.withClientAddr(s.oidc.Introspection()))
 		// CORS preflights of browser-based services (op answers them).

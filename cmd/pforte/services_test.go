@@ -228,8 +228,10 @@ func TestServiceSessionEnds(t *testing.T) {
 			if in := r.introspect(tok.AccessToken, true); in["active"] != false {
 				t.Fatalf("%s: introspection %v", what, in)
 			}
-			if _, err := r.userinfo(tok.AccessToken); err == nil {
-				t.Fatalf("%s: userinfo answered", what)
+			req, _ := http.NewRequest("GET", p.URL+"/oidc/benutzer", nil)
+			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			if pg := p.do(p.newClient(), req); pg.Status != 401 || !strings.Contains(pg.Header.Get("WWW-Authenticate"), "invalid_token") {
+				t.Fatalf("%s: userinfo answered %d", what, pg.Status)
 			}
 		}
 

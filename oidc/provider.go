@@ -260,6 +260,9 @@ func (p *Provider) authenticated(allowPublic bool) http.Handler {
 			return
 		}
 		if !allowPublic {
+			if p.introspectRefresh(w, r, id) {
+				return
+			}
 			r.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 		}
 		p.op.ServeHTTP(w, r)
@@ -296,4 +299,30 @@ func (p *Provider) Userinfo() http.Handler {
 		}
 		p.op.ServeHTTP(w, r)
 	})
+}
+
+// introspectRefresh answers introspection for a refresh token of the
+// client (op knows only access tokens): active while it is unused and its
+// session alive. It reports whether the token was a refresh token.
+func (p *Provider) introspectRefresh(w http.ResponseWriter, r *http.Request, clientID string) bool {
+	t, err := p.DB.Q().OIDCTokenByHash(r.Context(), "refresh", pforte.HashSecret(r.PostForm.Get("token")))
+	if err != nil || t.ClientID != clientID {
+		return false
+	}
+	resp := &oidc.IntrospectionResponse{}
+	if !t.Used {
+		if _, err := p.liveSession(r.Context(), t); err == nil {
+			p.introspection(resp, t)
+			resp.TokenType = "refresh_token"
+			if err := (&storage{p}).setIntrospectionSubject(r.Context(), resp, t); err == nil {
+				resp.Active = true
+			} else {
+				resp = &oidc.IntrospectionResponse{}
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(resp)
+	return true
 }

@@ -79,6 +79,14 @@ func TestServiceRefusals(t *testing.T) {
 				t.Errorf("%s: error %q state %q, want %q", name, got, q.Get("state"), c.want)
 			}
 		}
+		// A logout naming its parameters twice: Pforte's page.
+		if pg := p.get(anon, "/oidc/abmelden?client_id=portal-a&client_id=x"); pg.Status != 400 || pg.Code() != "bad-request" {
+			t.Errorf("doubled logout parameter: %d %q", pg.Status, pg.Code())
+		}
+		// A forged id_token_hint is no hint: a member with a session is asked.
+		if pg := p.get(p.login(addr, goodPW), "/oidc/abmelden?id_token_hint=e30.e30.e30"); pg.Status != 200 || !strings.Contains(pg.Body, `action="/oidc/abmelden"`) {
+			t.Errorf("forged hint: %d %q", pg.Status, pg.Code())
+		}
 		// A stale or forged resume link: Pforte's page.
 		if pg := p.get(anon, "/anmelden/dienst?id=erfunden"); pg.Status != 400 || pg.Code() != "bad-request" {
 			t.Errorf("forged resume: %d %q", pg.Status, pg.Code())

@@ -228,6 +228,9 @@ func TestServiceSessionEnds(t *testing.T) {
 			if in := r.introspect(tok.AccessToken, true); in["active"] != false {
 				t.Fatalf("%s: introspection %v", what, in)
 			}
+			if in := r.introspect(tok.RefreshToken, false); in["active"] != false {
+				t.Fatalf("%s: introspection of the refresh token %v", what, in)
+			}
 			req, _ := http.NewRequest("GET", p.URL+"/oidc/benutzer", nil)
 			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 			if pg := p.do(p.newClient(), req); pg.Status != 401 || !strings.Contains(pg.Header.Get("WWW-Authenticate"), "invalid_token") {
@@ -237,6 +240,9 @@ func TestServiceSessionEnds(t *testing.T) {
 
 		// Logout button.
 		c, tok, cl := signIn()
+		if in := r.introspect(tok.RefreshToken, true); in["active"] != true || in["sub"] != cl.Sub || in["token_type"] != "refresh_token" {
+			t.Fatalf("introspection of a live refresh token: %v", in)
+		}
 		p.post(c, "/abmelden", nil)
 		dead("logout", tok)
 		r.waitLogout(cl.SID)

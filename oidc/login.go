@@ -99,6 +99,13 @@ func (p *Provider) Complete(w http.ResponseWriter, r *http.Request, id string, l
 			return err
 		}
 		if len(linked) == 0 {
+			if slices.Contains(pd.p.Prompt, oidc.PromptNone) {
+				// No page may be shown: the service learns it.
+				back := &oidc.AuthRequest{RedirectURI: pd.p.RedirectURI, State: pd.p.State, ResponseType: pd.p.ResponseType,
+					ResponseMode: pd.p.ResponseMode}
+				op.AuthRequestError(w, p.withIssuer(r), back, oidc.ErrAccessDenied().WithDescription("the service is for businesses only"), p.op)
+				return nil
+			}
 			return ErrNeedsBusiness
 		}
 	}

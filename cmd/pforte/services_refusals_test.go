@@ -242,6 +242,9 @@ func TestServiceForBusinesses(t *testing.T) {
 		if pg.Status != 403 || pg.Code() != "forbidden" || !strings.Contains(pg.Body, `href="/betrieb/pin-beantragen"`) {
 			t.Fatalf("without a business: %d %q", pg.Status, pg.Code())
 		}
+		if got, _ := r.redirectError(c, r.authURL(map[string]string{"prompt": "none"})); got != "access_denied" {
+			t.Errorf("prompt=none without a business: %q", got)
+		}
 		if k := p.get(c, "/konto"); strings.Contains(k.Body, "https://betrieb.example/start") {
 			t.Error("/konto offers a business service to an account without business")
 		}

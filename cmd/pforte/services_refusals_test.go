@@ -47,6 +47,24 @@ func TestServiceRefusals(t *testing.T) {
 		r := newRP(t, p, "portal-a")
 		anon := p.newClient()
 
+		// The command refuses an existing ID and malformed addresses, and
+		// prints nothing on stdout then.
+		for _, args := range [][]string{
+			{"clients", "add", "portal-a", "--name", "Doppelt", "--redirect-uri", "https://x.example/cb"},
+			{"clients", "add", "neu", "--name", "Neu", "--redirect-uri", "/relativ"},
+			{"clients", "add", "neu", "--name", "Neu", "--redirect-uri", "https://x.example/cb#frag"},
+			{"clients", "add", "neu", "--redirect-uri", "https://x.example/cb"},
+			{"clients", "add", "neu", "--name", "Neu"},
+			{"clients", "add", "neu/x", "--name", "Neu", "--redirect-uri", "https://x.example/cb"},
+		} {
+			if out, _, err := p.cli(args...); err == nil || out != "" {
+				t.Errorf("%v: %v %q", args, err, out)
+			}
+		}
+		if list, _, _ := p.cli("clients", "list"); !strings.HasPrefix(list, "portal-a\tDienst portal-a\tconfidential\t"+r.srv.URL+"/callback\n") {
+			t.Errorf("clients list: %q", list)
+		}
+
 		// Never a redirect for an unknown client or an unregistered URI.
 		for name, path := range map[string]string{
 			"unknown client":     r.authURL(map[string]string{"client_id": "gibtsnicht"}),

@@ -192,6 +192,18 @@ func TestServiceSignInSSOAndTokens(t *testing.T) {
 		other.waitLogout(cl.SID)
 		assertAudit(t, p, "oidc-sign-in", "oidc-code-reused", "oidc-refresh-reused", "oidc-logout-sent")
 
+		// The metrics count tokens and refused refreshes, and the queue.
+		m := p.get(p.newClient(), "/metrics").Body
+		for _, want := range []string{`pforte_oidc_tokens_issued_total{kind="refresh"}`, "pforte_oidc_refresh_refused_total ",
+			"pforte_oidc_logouts_pending 0", "pforte_oidc_logouts_failed 0"} {
+			if !strings.Contains(m, want) {
+				t.Errorf("metrics lack %s", want)
+			}
+		}
+		if strings.Contains(m, "pforte_oidc_refresh_refused_total 0\n") || strings.Contains(m, `pforte_oidc_tokens_issued_total{kind="access"} 0`) {
+			t.Error("metrics did not count")
+		}
+
 		// The account page lists the service with its launch URL.
 		c = p.login(addr, goodPW)
 		if k := p.get(c, "/konto"); !strings.Contains(k.Body, "https://lehrvertraege.example/") || !strings.Contains(k.Body, "Ihre Dienste") {

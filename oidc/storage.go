@@ -222,11 +222,15 @@ func (s *storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo,
 }
 
 // SetIntrospectionFromToken answers introspection (RFC 7662) for an
-// access token of a live session.
-func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, _, _ string) error {
+// access token of a live session, to the service it was issued to only:
+// one service learns nothing of another's tokens.
+func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, _, clientID string) error {
 	t, err := s.p.activeAccess(ctx, tokenID)
 	if err != nil {
 		return err
+	}
+	if t.ClientID != clientID {
+		return errInvalid
 	}
 	s.p.introspection(resp, t)
 	return s.setIntrospectionSubject(ctx, resp, t)

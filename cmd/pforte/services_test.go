@@ -166,6 +166,9 @@ func TestServiceSignInSSOAndTokens(t *testing.T) {
 		if claimsOf(t, idt3).Sub != cl.Sub {
 			t.Fatal("sub differs between services")
 		}
+		if in := other.introspect(tok2.AccessToken, true); in["active"] != false {
+			t.Fatalf("one service introspected another's token: %v", in)
+		}
 
 		// Refresh rotates; the new one works, the used one ends the session.
 		tok3, err := r.refresh(tok2.RefreshToken)
@@ -195,7 +198,7 @@ func TestServiceSignInSSOAndTokens(t *testing.T) {
 		// The metrics count tokens and refused refreshes, and the queue.
 		m := p.get(p.newClient(), "/metrics").Body
 		for _, want := range []string{`pforte_oidc_tokens_issued_total{kind="refresh"}`, "pforte_oidc_refresh_refused_total ",
-			"pforte_oidc_logouts_pending 0", "pforte_oidc_logouts_failed 0"} {
+			"pforte_oidc_logouts_pending ", "pforte_oidc_logouts_failed 0"} {
 			if !strings.Contains(m, want) {
 				t.Errorf("metrics lack %s", want)
 			}

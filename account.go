@@ -129,6 +129,16 @@ const (
 	EventStaffMailRetried     Event = "staff-mail-retried"
 	EventStaffRoleGranted     Event = "staff-role-granted"
 	EventStaffRoleRevoked     Event = "staff-role-revoked"
+	// Services (OpenID Connect): Detail names the client, never a token.
+	EventOIDCSignIn        Event = "oidc-sign-in"
+	EventOIDCLogoutSent    Event = "oidc-logout-sent"
+	EventOIDCLogoutFailed  Event = "oidc-logout-failed"
+	EventOIDCCodeReused    Event = "oidc-code-reused"
+	EventOIDCRefreshReused Event = "oidc-refresh-reused"
+	EventOIDCClientAdded   Event = "oidc-client-added"
+	EventOIDCClientRemoved Event = "oidc-client-removed"
+	EventOIDCSecretRotated Event = "oidc-secret-rotated"
+	EventOIDCKeyRotated    Event = "oidc-key-rotated"
 )
 
 // AuditEntry is one line of the audit log. It never holds a password or a

@@ -58,6 +58,12 @@ type Config struct {
 	// (impressum.md, datenschutz.md, barrierefreiheit.md; PFORTE_LEGAL_DIR).
 	// "" or a missing file: Pforte's sample filled from Chamber.
 	LegalDir string
+	// OIDCAccessTTL is the lifetime of the services' access and ID tokens
+	// (PFORTE_OIDC_ACCESS_TTL).
+	OIDCAccessTTL time.Duration
+	// OIDCLogoutRetry is the pause before a failed back-channel logout is
+	// tried again, doubling (PFORTE_OIDC_LOGOUT_RETRY).
+	OIDCLogoutRetry time.Duration
 }
 
 // MFARequired reports whether every member must use a second factor.
@@ -97,6 +103,8 @@ func Load(getenv func(string) string) (Config, error) {
 		MFA:             r.oneOf("PFORTE_MFA", "optional", "optional", "required"),
 		PINTTL:          r.duration("PFORTE_PIN_TTL", 90*24*time.Hour),
 		MailRetry:       r.duration("PFORTE_MAIL_RETRY", 30*time.Second),
+		OIDCAccessTTL:   r.duration("PFORTE_OIDC_ACCESS_TTL", 5*time.Minute),
+		OIDCLogoutRetry: r.duration("PFORTE_OIDC_LOGOUT_RETRY", 30*time.Second),
 	}
 	c.Chamber = r.chamber()
 	if v := getenv("PFORTE_LEGAL_DIR"); v != "" {

@@ -18,6 +18,7 @@ type Metrics struct {
 	registry *prometheus.Registry
 	logins   *prometheus.CounterVec
 	requests *prometheus.HistogramVec
+	oidc     oidcMetrics
 }
 
 // New registers the collectors; queueDepth is asked at each scrape.

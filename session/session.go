@@ -88,7 +88,7 @@ func (s *Sessions) Check(ctx context.Context, id string) (*pforte.Account, *stor
 		return nil, nil, None, err
 	}
 	now := s.now()
-	if now.Sub(st.LastSeenAt) >= s.Idle || !now.Before(st.ExpiresAt) {
+	if !s.alive(st, now) {
 		if err := s.DB.Q().DeleteSession(ctx, hash); err != nil {
 			return nil, nil, None, err
 		}
@@ -112,6 +112,15 @@ func (s *Sessions) Check(ctx context.Context, id string) (*pforte.Account, *stor
 		st.LastSeenAt = now
 	}
 	return a, st, Valid, nil
+}
+
+// Alive reports whether a stored session is alive now: active within
+// Idle and before its end. Check and the services' tokens apply this one
+// rule.
+func (s *Sessions) Alive(st *store.StoredSession) bool { return s.alive(st, s.now()) }
+
+func (s *Sessions) alive(st *store.StoredSession, now time.Time) bool {
+	return now.Sub(st.LastSeenAt) < s.Idle && now.Before(st.ExpiresAt)
 }
 
 // End ends the session with id on the server.

@@ -84,8 +84,12 @@ func (tx *Tx) TouchSession(ctx context.Context, hash string, now time.Time) erro
 	return err
 }
 
-// DeleteSession ends one session.
+// DeleteSession ends one session (and, for the services, its tokens:
+// see endOIDC).
 func (tx *Tx) DeleteSession(ctx context.Context, hash string) error {
+	if _, err := tx.endOIDC(ctx, `hash = $1`, hash); err != nil {
+		return err
+	}
 	_, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE hash = $1`, hash)
 	return err
 }
@@ -93,6 +97,9 @@ func (tx *Tx) DeleteSession(ctx context.Context, hash string) error {
 // DeleteSessionsOf ends every session of an account but the one with hash
 // keep ("" keeps none).
 func (tx *Tx) DeleteSessionsOf(ctx context.Context, accountID int64, keep string) (int64, error) {
+	if _, err := tx.endOIDC(ctx, `account_id = $1 AND hash <> $2`, accountID, keep); err != nil {
+		return 0, err
+	}
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1 AND hash <> $2`, accountID, keep)
 	if err != nil {
 		return 0, err
@@ -103,6 +110,9 @@ func (tx *Tx) DeleteSessionsOf(ctx context.Context, accountID int64, keep string
 // PruneSessions deletes sessions idle since before idleCutoff or past
 // their absolute end at now.
 func (tx *Tx) PruneSessions(ctx context.Context, idleCutoff, now time.Time) (int64, error) {
+	if _, err := tx.endOIDC(ctx, `last_seen_at < $1 OR expires_at < $2`, idleCutoff.UnixMilli(), now.UnixMilli()); err != nil {
+		return 0, err
+	}
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < $1 OR expires_at < $2`,
 		idleCutoff.UnixMilli(), now.UnixMilli())
 	if err != nil {

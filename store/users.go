@@ -181,9 +181,14 @@ func (tx *Tx) DeleteAccount(ctx context.Context, id int64, e pforte.AuditEntry) 
 
 // deleteAccounts is the one way accounts are deleted: those whose ids
 // selectIDs (with args) selects. With each account go, through ON DELETE
-// CASCADE, its sessions, tokens, mails (sent or not), notices and business
+// CASCADE, its sessions (their services are sent a logout first), tokens, mails (sent or not), notices and business
 // links; its throttle counters (keyed by address) are deleted here.
 func (tx *Tx) deleteAccounts(ctx context.Context, selectIDs string, args ...any) ([]InactiveAccount, error) {
+	// The services learn of the ended sessions before the cascade takes
+	// the tokens: the same accounts as the DELETE below, in this transaction.
+	if _, err := tx.endOIDC(ctx, `account_id IN (`+selectIDs+`)`, args...); err != nil {
+		return nil, err
+	}
 	rows, err := tx.q.QueryContext(ctx, `DELETE FROM accounts WHERE id IN (`+selectIDs+`) RETURNING id, email`, args...)
 	if err != nil {
 		return nil, err

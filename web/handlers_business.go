@@ -8,6 +8,7 @@ import (
 
 	"pforte"
 	"pforte/business"
+	"pforte/oidc"
 	"pforte/store"
 )
 
@@ -88,7 +89,12 @@ func (s *Server) handleBusinessSlash() http.Handler {
 func (s *Server) handleBusinessHome() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := businessOf(r)
-		v := view{Title: b.Name, Data: b}
+		services, err := s.services(r, true)
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		v := view{Title: b.Name, Data: businessPage{Business: b, Services: services}}
 		if r.URL.Query().Get("verknuepft") != "" {
 			v.Notice = "Ihr Konto ist jetzt mit diesem Betrieb verknüpft. Die PIN ist damit verbraucht."
 		}
@@ -157,11 +163,28 @@ func (s *Server) handleUnlink() http.Handler {
 }
 
 // accountPage is the data of /konto: the linked businesses, the PIN
-// letters on their way, and the login before this one.
+// letters on their way, the login before this one and the services the
+// member can open.
 type accountPage struct {
 	Businesses    []pforte.Business
 	Pending       []store.OwnPINRequest
 	PreviousLogin time.Time
+	Services      []oidc.Service
+}
+
+// businessPage is the data of /betrieb/{number}/: the business and the
+// services for businesses.
+type businessPage struct {
+	*pforte.Business
+	Services []oidc.Service
+}
+
+// services lists the services with a launch URL (for businesses or not).
+func (s *Server) services(r *http.Request, forBusiness bool) ([]oidc.Service, error) {
+	if s.oidc == nil {
+		return nil, nil
+	}
+	return s.oidc.Services(r.Context(), forBusiness)
 }
 
 // pendingShown is how long /konto mentions a PIN request: past it, the
@@ -179,6 +202,15 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, notice st
 	page := accountPage{Businesses: list}
 	if page.Pending, err = s.db.Q().OwnPINRequests(r.Context(), a.ID, time.Now().Add(-pendingShown)); err == nil {
 		page.PreviousLogin, err = s.db.Q().PreviousLogin(r.Context(), a.ID)
+	}
+	if err == nil {
+		page.Services, err = s.services(r, false)
+	}
+	if err == nil && len(list) > 0 {
+		// A member linked to a business can open its services too.
+		var more []oidc.Service
+		more, err = s.services(r, true)
+		page.Services = append(page.Services, more...)
 	}
 	if err != nil {
 		s.renderError(w, r, err)

@@ -88,6 +88,9 @@ func (s *Server) handleLoginForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		v := view{Title: "Anmelden", Form: map[string]string{"next": safeNext(q.Get("next"))}}
+		if e := q.Get("email"); len(e) <= 254 {
+			v.Form["email"] = e // a service's login_hint
+		}
 		switch {
 		case q.Get("abgelaufen") != "":
 			v.Error = &pforte.Error{Code: pforte.SessionExpired,
@@ -125,20 +128,29 @@ func (s *Server) handleLogin() http.Handler {
 
 func (s *Server) handleLogout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := s.sessionID(r)
-		if id != "" {
-			acct, _, status, err := s.sessions.Check(r.Context(), id)
-			if err == nil && status.Valid() {
-				s.db.Q().Audit(r.Context(), pforte.AuditEntry{Event: pforte.EventLogout, AccountID: acct.ID, Client: s.client(r)})
-			}
-			if err := s.sessions.End(r.Context(), id); err != nil {
-				s.renderError(w, r, err)
-				return
-			}
+		if err := s.endBrowserSession(w, r); err != nil {
+			s.renderError(w, r, err)
+			return
 		}
-		s.clearSessionCookie(w)
 		http.Redirect(w, r, "/anmelden?abgemeldet=1", http.StatusSeeOther)
 	})
+}
+
+// endBrowserSession ends the browser's session on the server (audited as
+// logout) and clears its cookie: the logout button and a service's logout.
+func (s *Server) endBrowserSession(w http.ResponseWriter, r *http.Request) error {
+	id := s.sessionID(r)
+	if id != "" {
+		acct, _, status, err := s.sessions.Check(r.Context(), id)
+		if err == nil && status.Valid() {
+			s.db.Q().Audit(r.Context(), pforte.AuditEntry{Event: pforte.EventLogout, AccountID: acct.ID, Client: s.client(r)})
+		}
+		if err := s.sessions.End(r.Context(), id); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(w)
+	return nil
 }
 
 func (s *Server) handleForgotForm() http.Handler {

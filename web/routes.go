@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"pforte/business"
+	"pforte/oidc"
 )
 
 // routes lists every route of the portal in one place.
@@ -72,6 +73,25 @@ func (s *Server) routes() http.Handler {
 	// behind the session check; it checks the role and second factor.
 	mux.Handle("/verwaltung", s.requireSession(s.console))
 	mux.Handle("/verwaltung/", s.requireSession(s.console))
+	// Services: Pforte as OpenID Provider (package oidc).
+	if s.oidc != nil {
+		proto := s.withClientAddr(s.oidc.Handler())
+		mux.Handle("GET "+oidc.PathDiscovery, s.oidc.Discovery())
+		mux.Handle("GET "+oidc.PathKeys, proto)
+		mux.Handle("GET "+oidc.PathAuthorize, s.handleAuthorize())
+		mux.Handle("GET "+oidc.PathLogin, s.handleServiceLogin())
+		mux.Handle("POST "+oidc.PathToken, s.withClientAddr(s.oidc.Token()))
+		mux.Handle("GET "+oidc.PathUserinfo, s.oidc.Userinfo())
+		mux.Handle("POST "+oidc.PathUserinfo, s.oidc.Userinfo())
+		mux.Handle("POST "+oidc.PathRevoke, proto)
+		mux.Handle("POST "+oidc.PathIntrospect, s.withClientAddr(s.oidc.Introspection()))
+		// CORS preflights of browser-based services (op answers them).
+		for _, path := range []string{oidc.PathToken, oidc.PathUserinfo, oidc.PathRevoke, oidc.PathKeys} {
+			mux.Handle("OPTIONS "+path, proto)
+		}
+		mux.Handle("GET "+oidc.PathEndSession, s.handleServiceLogout())
+		mux.Handle("POST "+oidc.PathEndSession, s.handleServiceLogoutConfirm())
+	}
 
 	// Operations.
 	mux.Handle("GET /healthz", s.handleHealth())

@@ -19,6 +19,7 @@ import (
 	"pforte/config"
 	"pforte/metrics"
 	"pforte/mfa"
+	"pforte/oidc"
 	"pforte/session"
 	"pforte/store"
 	"pforte/throttle"
@@ -41,6 +42,9 @@ type Server struct {
 	console    http.Handler
 
 	legal map[string]legal.Page
+
+	// oidc is the OpenID Provider for the services (nil: not mounted).
+	oidc *oidc.Provider
 
 	guideOnce sync.Once
 	guide     []byte
@@ -65,6 +69,9 @@ type Deps struct {
 	Limits       *throttle.Limiter
 	SecondFactor console.SecondFactor
 	WakeMail     func()
+
+	// OIDC signs the chamber's services in (nil: not mounted).
+	OIDC *oidc.Provider
 }
 
 // New returns the whole portal as one http.Handler: routes, middleware
@@ -75,7 +82,7 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA}
+		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC}
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err
 	}

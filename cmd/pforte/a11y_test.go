@@ -70,8 +70,14 @@ func TestAccessibility(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 	check("/konto")
-	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb",
-		"/konto/sicherheit", "/konto/zwei-faktor", "/konto/email", "/konto/loeschen"} {
+	// The services' pages: the account page listing one, the logout
+	// question, the refusal of a service for businesses.
+	p.cli("clients", "add", "dienst", "--name", "Ein Dienst", "--redirect-uri", "https://d.example/cb", "--launch-url", "https://d.example/")
+	p.cli("clients", "add", "betrieb", "--name", "Betriebsdienst", "--require-business", "--redirect-uri", "https://b.example/cb")
+	for _, path := range []string{"/konto/passwort", "/betrieb/pin-beantragen", "/betrieb/verknuepfen", "/betrieb", "/konto",
+		"/konto/sicherheit", "/konto/zwei-faktor", "/konto/email", "/konto/loeschen",
+		"/oidc/abmelden?client_id=dienst",
+		"/oidc/autorisieren?client_id=betrieb&redirect_uri=https://b.example/cb&response_type=code&scope=openid&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"} {
 		run(chromedp.Navigate(p.URL + path))
 		check(path)
 	}

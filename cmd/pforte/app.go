@@ -21,6 +21,7 @@ import (
 	"pforte/keyring"
 	"pforte/mail"
 	"pforte/mfa"
+	"pforte/oidc"
 	"pforte/password"
 	"pforte/session"
 	"pforte/store"
@@ -47,6 +48,9 @@ type app struct {
 	// mfa is the second factor and passkeys; the staff console asks it
 	// (Enabled, CountEnabled, ResetByStaff).
 	mfa *mfa.Service
+	// oidc is the OpenID Provider for the services (serve starts it; the
+	// clients and keys commands use its store and keys).
+	oidc *oidc.Provider
 }
 
 // open reads the configuration, connects and migrates the database and
@@ -95,6 +99,8 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	}
 	a.mfa = &mfa.Service{WebAuthn: wa, DB: db, Keys: a.keys, Mail: a.composer, Limits: a.limits, Issuer: a.composer.Product, Log: log,
 		CodeClock: clockOf(ctx)}
+	a.oidc = &oidc.Provider{DB: db, Sessions: a.sessions, Keys: a.keys, Issuer: cfg.BaseURL.String(),
+		AccessTTL: cfg.OIDCAccessTTL, Log: log}
 	return a, nil
 }
 

@@ -52,6 +52,11 @@ Befehle:
                                             PIN-Briefe (PDF) für alle offenen PIN-Anträge erzeugen
   staff grant EMAIL --role support|admin    einem bestätigten Konto eine Rolle in der Verwaltung geben
   staff revoke EMAIL                        sie wieder entziehen (gilt ab der nächsten Anfrage)
+  clients add ID --name NAME --redirect-uri URI […]
+                                            einen Dienst für die Anmeldung über Pforte (OpenID Connect) eintragen
+  clients list | remove ID | rotate-secret ID
+                                            Dienste auflisten, entfernen, neues Geheimnis ausgeben
+  keys rotate                               neuer Signaturschlüssel für die Dienste (der alte bleibt eine Weile im JWKS)
 
 Die Konfiguration kommt aus Umgebungsvariablen (PFORTE_…), siehe README. Alle Befehle außer serve
 und migrate verlangen eine bestehende Datenbank.`
@@ -81,6 +86,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return lettersCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "staff":
 		return staffCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "clients":
+		return clientsCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

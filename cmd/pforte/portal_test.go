@@ -89,6 +89,8 @@ func startPortalIn(t testing.TB, base context.Context, dbURL string, override ma
 	srv := smtptest.Start(t)
 	addr := freeAddr(t)
 	env := testEnv(dbURL, srv.URL(), addr)
+	// The generated development key goes to a folder of the test's own.
+	env["PFORTE_DATA_DIR"] = t.TempDir()
 	for k, v := range override {
 		env[k] = v
 	}

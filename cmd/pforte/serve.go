@@ -12,6 +12,7 @@ import (
 
 	"pforte/mail"
 	"pforte/metrics"
+	"pforte/oidc"
 	"pforte/store"
 	"pforte/web"
 )
@@ -47,8 +48,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	m := metrics.New(outbox.Depth)
 	a.accounts.CountLogin = m.Login
+	a.oidc.CountToken, a.oidc.CountRefused = m.OIDCToken, m.OIDCRefused
+	m.OIDC(a.db.Q().OIDCLogoutCounts)
+	if err := a.oidc.Start(ctx); err != nil {
+		return fmt.Errorf("OpenID Provider: %w", err)
+	}
+	logouts := &oidc.Logouts{P: a.oidc, Poll: 2 * time.Second, RetryBase: cfg.OIDCLogoutRetry}
 	handler, err := web.New(web.Deps{Config: cfg, DB: a.db, Accounts: a.accounts, Sessions: a.sessions, Metrics: m, Log: log,
-		Businesses: a.businesses, MFA: a.mfa, Limits: a.limits, SecondFactor: a.mfa, WakeMail: worker.Wake})
+		Businesses: a.businesses, MFA: a.mfa, Limits: a.limits, SecondFactor: a.mfa, WakeMail: worker.Wake, OIDC: a.oidc})
 	if err != nil {
 		return err
 	}
@@ -63,6 +70,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var wg sync.WaitGroup
 	wg.Go(func() { worker.Run(workCtx) })
 	wg.Go(func() { a.maintain(workCtx) })
+	wg.Go(func() { logouts.Run(workCtx) })
+	wg.Go(func() { a.sweep(workCtx, logouts) })
 
 	mode := "SMTP"
 	if cfg.DevMail() {
@@ -115,6 +124,9 @@ func (a *app) maintain(ctx context.Context) {
 		if _, err := a.db.Q().PruneMailsWithoutAccount(ctx, now.Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			a.log.Warn("prune mails without account", "err", err)
 		}
+		if err := a.oidc.Prune(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("prune oidc", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -122,3 +134,28 @@ func (a *app) maintain(ctx context.Context) {
 		}
 	}
 }
+
+// sweep ends, for the services, the sessions that timed out while holding
+// tokens, every few seconds: their back-channel logouts leave within the
+// 30 s of the contract even if the browser never comes back.
+func (a *app) sweep(ctx context.Context, logouts *oidc.Logouts) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := a.oidc.Sweep(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("sweep timed-out sessions", "err", err)
+		}
+		if n > 0 {
+			logouts.Wake()
+		}
+	}
+}
+
+// sweepEvery is the pause between sweeps.
+const sweepEvery = 5 * time.Second

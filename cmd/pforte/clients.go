@@ -89,7 +89,7 @@ func clientsCmd(ctx context.Context, args []string, getenv func(string) string, 
 			return err
 		}
 		defer a.close()
-		if err := a.oidc.RemoveClient(ctx, args[1]); err != nil {
+		if err := a.oidc.RemoveClient(ctx, args[1], pforte.AuditEntry{}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Client %s entfernt; seine Tokens gelten nicht mehr.\n", args[1])

@@ -139,6 +139,8 @@ const (
 	EventOIDCClientRemoved Event = "oidc-client-removed"
 	EventOIDCSecretRotated Event = "oidc-secret-rotated"
 	EventOIDCKeyRotated    Event = "oidc-key-rotated"
+	// The operator's key: every sealed secret moved to its first key.
+	EventKeysResealed Event = "keys-resealed"
 )
 
 // AuditEntry is one line of the audit log. It never holds a password or a

@@ -129,6 +129,9 @@ const (
 	EventStaffMailRetried     Event = "staff-mail-retried"
 	EventStaffRoleGranted     Event = "staff-role-granted"
 	EventStaffRoleRevoked     Event = "staff-role-revoked"
+	// Staff looked: an account's page opened, the audit log exported.
+	EventStaffAccountViewed Event = "staff-account-viewed"
+	EventStaffAuditExported Event = "staff-audit-exported"
 	// Services (OpenID Connect): Detail names the client, never a token.
 	EventOIDCSignIn        Event = "oidc-sign-in"
 	EventOIDCLogoutSent    Event = "oidc-logout-sent"

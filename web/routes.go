@@ -55,6 +55,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /konto/zwei-faktor", s.requireSession(s.handleFactorOn()))
 	mux.Handle("POST /konto/zwei-faktor/aus", s.requireSession(s.handleFactorOff()))
 	mux.Handle("POST /konto/zwei-faktor/wiederherstellungscodes", s.requireSession(s.handleNewCodes()))
+	// A reload after a refused form there lands on its POST path: lead back.
+	mux.Handle("GET /konto/zwei-faktor/aus", http.RedirectHandler("/konto/zwei-faktor", http.StatusSeeOther))
+	mux.Handle("GET /konto/zwei-faktor/wiederherstellungscodes", http.RedirectHandler("/konto/zwei-faktor", http.StatusSeeOther))
 	mux.Handle("POST /konto/sitzungen/{sid}/beenden", s.requireSession(s.handleEndSession()))
 	mux.Handle("POST /konto/sitzungen/andere-beenden", s.requireSession(s.handleEndOthers()))
 	mux.Handle("GET /konto/email", s.requireSession(s.handleEmailForm()))

@@ -99,9 +99,15 @@ const (
 	maxLoginHintLen = 254 // the longest address
 )
 
-// checkParams refuses what op would accept but Pforte does not: a state,
-// nonce or login_hint longer than Pforte keeps.
+// checkParams refuses what op would accept but Pforte does not: a
+// response_mode other than query (the only one discovery announces), and
+// a state, nonce or login_hint longer than Pforte keeps.
 func checkParams(f url.Values) *oidc.Error {
+	for _, m := range f["response_mode"] {
+		if m != string(oidc.ResponseModeQuery) {
+			return oidc.ErrInvalidRequest().WithDescription("response_mode must be query")
+		}
+	}
 	for k, limit := range map[string]int{"state": maxStateLen, "nonce": maxStateLen, "login_hint": maxLoginHintLen} {
 		for _, v := range f[k] {
 			if len(v) > limit {

@@ -7,8 +7,9 @@ import (
 	"pforte/throttle"
 )
 
-// An authorization request keeps no state, nonce or login_hint longer
-// than Pforte stores.
+// An authorization request is answered only in the query (the one
+// response mode discovery announces), and keeps no state, nonce or
+// login_hint longer than Pforte stores.
 func TestServiceRequestLimits(t *testing.T) {
 	eachPortal(t, nil, func(t *testing.T, p *portal) {
 		r := newRP(t, p, "grenzen")
@@ -18,16 +19,24 @@ func TestServiceRequestLimits(t *testing.T) {
 			want      string
 			wantState string
 		}{
+			"fragment":          {map[string]string{"response_mode": "fragment"}, "invalid_request", "st"},
+			"form_post":         {map[string]string{"response_mode": "form_post"}, "invalid_request", "st"},
+			"query.jwt":         {map[string]string{"response_mode": "query.jwt"}, "invalid_request", "st"},
 			"nonce too long":    {map[string]string{"nonce": strings.Repeat("n", 513)}, "invalid_request", "st"},
 			"hint too long":     {map[string]string{"login_hint": strings.Repeat("a", 244) + "@example.de"}, "invalid_request", "st"},
 			"state too long":    {map[string]string{"state": strings.Repeat("s", 513)}, "invalid_request", ""},
-			"query, longest":    {map[string]string{"prompt": "none", "state": strings.Repeat("s", 512), "nonce": strings.Repeat("n", 512)}, "login_required", strings.Repeat("s", 512)},
+			"query, longest":    {map[string]string{"response_mode": "query", "prompt": "none", "state": strings.Repeat("s", 512), "nonce": strings.Repeat("n", 512)}, "login_required", strings.Repeat("s", 512)},
 			"longest hint kept": {map[string]string{"prompt": "none", "login_hint": strings.Repeat("a", 243) + "@example.de"}, "login_required", "st"},
 		} {
 			got, q := r.redirectError(anon, r.authURL(c.change))
 			if got != c.want || q.Get("state") != c.wantState {
 				t.Errorf("%s: error %q state %q, want %q state %q", name, got, q.Get("state"), c.want, c.wantState)
 			}
+		}
+		// The query is how a member signs in.
+		f, _ := r.authorize(anon)
+		if f.Login == "" {
+			t.Fatal("no login page for a plain request")
 		}
 	})
 }

@@ -18,16 +18,8 @@ func TestLastUnlinkEndsBusinessGrants(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, url string) {
 		db, ctx := open(t, url), context.Background()
 		now := time.Now().UTC().Truncate(time.Millisecond)
-		a := &pforte.Account{Email: "betrieb@example.de", CreatedAt: now}
-		if err := db.Q().CreateAccount(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		_, hash := pforte.NewSecret()
-		if err := db.Q().CreateSession(ctx, store.StoredSession{Hash: hash, AccountID: a.ID, CreatedAt: now, LastSeenAt: now,
-			ExpiresAt: now.Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-		st, _ := db.Q().SessionByHash(ctx, hash)
+		a, st := accountWithSession(t, db, "betrieb@example.de", now)
+		hash := st.Hash
 		if _, err := db.Q().OIDCSubject(ctx, a.ID, "sub-betrieb"); err != nil {
 			t.Fatal(err)
 		}

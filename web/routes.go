@@ -81,7 +81,7 @@ func (s *Server) routes() http.Handler {
 		proto := s.withClientAddr(s.oidc.Handler())
 		mux.Handle("GET "+oidc.PathDiscovery, s.oidc.Discovery())
 		mux.Handle("GET "+oidc.PathKeys, proto)
-		mux.Handle("GET "+oidc.PathAuthorize, s.handleAuthorize())
+		mux.Handle("GET "+oidc.PathAuthorize, s.withClientAddr(s.handleAuthorize()))
 		mux.Handle("GET "+oidc.PathLogin, s.handleServiceLogin())
 		mux.Handle("POST "+oidc.PathToken, s.withClientAddr(s.oidc.Token()))
 		mux.Handle("GET "+oidc.PathUserinfo, s.oidc.Userinfo())

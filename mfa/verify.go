@@ -87,3 +87,16 @@ func (s *Service) check(ctx context.Context, a *pforte.Account, code, client str
 	}
 	return true, false, nil
 }
+
+// ProveFactor is the second half of the proof before a change of the
+// account's sign-in methods (adding or removing a passkey), after the
+// current password: when the app's codes are on, a valid code as well.
+// A stolen session alone so changes nothing that outlasts it.
+func (s *Service) ProveFactor(ctx context.Context, a *pforte.Account, code, client string) error {
+	on, err := s.TOTPEnabled(ctx, a.ID)
+	if err != nil || !on {
+		return err
+	}
+	_, err = s.Verify(ctx, a, code, client)
+	return err
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"pforte/store/storetest"
+)
+
+// What someone with a member's password or session for a while may set
+// up to keep the account, and what the owner's new password takes back.
+
+// eachClockedPasskeyPortal is eachPasskeyPortal with the second factor on
+// a test clock.
+func eachClockedPasskeyPortal(t *testing.T, fn func(t *testing.T, p *portal, clk *testClock, origin string)) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		clk := &testClock{}
+		ctx := context.WithValue(context.Background(), clockKey{}, clk.Now)
+		addr := freeAddr(t)
+		origin := "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:]
+		fn(t, startPortalIn(t, ctx, dbURL, map[string]string{"PFORTE_ADDR": addr, "PFORTE_BASE_URL": origin}), clk, origin)
+	})
+}
+
+// passkeyLogin signs in with key in a new client and returns the answer.
+func (p *portal) passkeyLogin(t *testing.T, key *softKey, origin string) page {
+	t.Helper()
+	b := p.newClient()
+	o := p.postJSON(b, "/anmelden/passkey/optionen", nil)
+	return p.postJSON(b, "/anmelden/passkey", key.get(t, []byte(o.Body), "localhost", origin))
+}
+
+// TestResetTakesBackWhatAThiefSetUp (review findings 1 and 2): with the
+// password, someone adds a passkey and asks for a new login address; the
+// owner, told by mail, sets a new password through "Passwort vergessen".
+// Afterwards the passkey opens nothing and the address link is void.
+func TestResetTakesBackWhatAThiefSetUp(t *testing.T) {
+	eachPasskeyPortal(t, func(t *testing.T, p *portal, origin string) {
+		const owner, thief = "rosa@example.de", "dieb@example.de"
+		p.signUp(owner, goodPW)
+		c := p.login(owner, goodPW)
+
+		key := newSoftKey(t)
+		opts := p.postJSON(c, "/konto/passkeys/optionen", []byte(`{"current_password":"`+goodPW+`"}`))
+		if pg := p.postJSON(c, "/konto/passkeys", key.create(t, []byte(opts.Body), "localhost", origin)); pg.Status != 200 {
+			t.Fatalf("add passkey: %d %s", pg.Status, pg.Body)
+		}
+		if pg := p.post(c, "/konto/email", url.Values{"email": {thief}, "current_password": {goodPW}}); pg.Status != 200 {
+			t.Fatalf("ask for a new address: %d %q", pg.Status, pg.Code())
+		}
+		// The present address hears of the request at once.
+		waitFor(t, func() bool { return p.subjectTo(owner, "Neue Anmeldeadresse beantragt") })
+		confirm := p.linkIn(thief, "/konto/email/bestaetigen")
+		form := p.get(p.newClient(), confirm)
+		token := hidden(form.Body, "token")
+		if form.Status != 200 || token == "" {
+			t.Fatalf("confirm form: %d", form.Status)
+		}
+
+		p.post(p.newClient(), "/passwort-vergessen", url.Values{"email": {owner}})
+		reset := p.newClient()
+		tok := hidden(p.get(reset, p.linkIn(owner, "/passwort-neu")).Body, "token")
+		if pg := p.post(reset, "/passwort-neu", url.Values{"token": {tok}, "password": {otherPW}, "password_repeat": {otherPW}}); pg.Status != 303 {
+			t.Fatalf("reset: %d %q", pg.Status, pg.Code())
+		}
+		waitFor(t, func() bool { return p.subjectTo(owner, "Neue Passkeys entfernt") })
+		if pg := p.passkeyLogin(t, key, origin); pg.Status != 401 || pg.jsonCode() != "mfa-invalid" {
+			t.Fatalf("thief's passkey after the reset: %d %s", pg.Status, pg.Body)
+		}
+		if pg := p.post(p.newClient(), "/konto/email/bestaetigen", url.Values{"token": {token}}); pg.Status != 410 || pg.Code() != "token-invalid" {
+			t.Fatalf("thief's address link after the reset: %d %q", pg.Status, pg.Code())
+		}
+		p.login(owner, otherPW)
+		if pg := p.post(p.newClient(), "/anmelden", url.Values{"email": {thief}, "password": {otherPW}}); pg.Code() != "invalid-credentials" {
+			t.Fatalf("thief's address signs in: %d %q", pg.Status, pg.Code())
+		}
+
+		// A change of the password voids a pending address change too.
+		c = p.login(owner, otherPW)
+		p.post(c, "/konto/email", url.Values{"email": {"dieb2@example.de"}, "current_password": {otherPW}})
+		form = p.get(p.newClient(), p.linkIn("dieb2@example.de", "/konto/email/bestaetigen"))
+		token2 := hidden(form.Body, "token")
+		if token2 == token || token2 == "" {
+			t.Fatal("no second address link")
+		}
+		if pg := p.post(c, "/konto/passwort", url.Values{"current_password": {otherPW}, "password": {"Ganz-Neu-und-Lang-7"}}); pg.Status != 303 {
+			t.Fatalf("change password: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.post(p.newClient(), "/konto/email/bestaetigen", url.Values{"token": {token2}}); pg.Status != 410 {
+			t.Fatalf("address link after a password change: %d %q", pg.Status, pg.Code())
+		}
+		assertAudit(t, p, "passkey-removed", "email-change-voided")
+	})
+}
+
+// TestPasskeyChangesNeedTheOwner (review finding 1): with the app's codes
+// on, adding or removing a passkey takes the password and a code; the
+// session alone (a stolen cookie) does neither.
+func TestPasskeyChangesNeedTheOwner(t *testing.T) {
+	eachClockedPasskeyPortal(t, func(t *testing.T, p *portal, clk *testClock, origin string) {
+		const owner = "selma@example.de"
+		p.signUp(owner, goodPW)
+		c := p.login(owner, goodPW)
+		secret, _ := enrol(t, p, c, clk, goodPW)
+		clk.step()
+
+		withPW := []byte(`{"current_password":"` + goodPW + `"}`)
+		if pg := p.postJSON(c, "/konto/passkeys/optionen", nil); pg.Status != 401 || pg.jsonCode() != "invalid-credentials" {
+			t.Fatalf("options with the session alone: %d %s", pg.Status, pg.Body)
+		}
+		if pg := p.postJSON(c, "/konto/passkeys/optionen", withPW); pg.Status != 422 || pg.jsonCode() != "mfa-invalid" {
+			t.Fatalf("options without a code: %d %s", pg.Status, pg.Body)
+		}
+		// Without options from a proven request, no credential is taken.
+		key := newSoftKey(t)
+		fake := `{"publicKey":{"challenge":"AAAA","rp":{"id":"localhost"},"user":{"id":"AAAAAAAAAAE"},"authenticatorSelection":{"residentKey":"required"}}}`
+		if pg := p.postJSON(c, "/konto/passkeys", key.create(t, []byte(fake), "localhost", origin)); pg.Status != 422 {
+			t.Fatalf("credential without a ceremony: %d %s", pg.Status, pg.Body)
+		}
+		opts := p.postJSON(c, "/konto/passkeys/optionen", []byte(`{"current_password":"`+goodPW+`","code":"`+clk.code(t, secret)+`"}`))
+		if opts.Status != 200 {
+			t.Fatalf("options with password and code: %d %s", opts.Status, opts.Body)
+		}
+		if pg := p.postJSON(c, "/konto/passkeys", key.create(t, []byte(opts.Body), "localhost", origin)); pg.Status != 200 {
+			t.Fatalf("add: %d %s", pg.Status, pg.Body)
+		}
+		sec := p.get(c, "/konto/sicherheit")
+		items := passkeyItem.FindAllStringSubmatch(sec.Body, -1)
+		if len(items) != 1 || !strings.Contains(sec.Body, `id="code_pk`+items[0][1]+`"`) {
+			t.Fatalf("passkeys listed: %d, or no code field to remove one", len(items))
+		}
+		remove := "/konto/passkeys/" + items[0][1] + "/entfernen"
+		if pg := p.post(c, remove, url.Values{"current_password": {goodPW}}); pg.Status != 401 || pg.Code() != "mfa-invalid" {
+			t.Fatalf("remove without a code: %d %q", pg.Status, pg.Code())
+		}
+		clk.step()
+		if pg := p.post(c, remove, url.Values{"current_password": {goodPW}, "code": {clk.code(t, secret)}}); pg.Status != 303 {
+			t.Fatalf("remove: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.passkeyLogin(t, key, origin); pg.Status != 401 {
+			t.Fatalf("removed passkey signs in: %d", pg.Status)
+		}
+	})
+}

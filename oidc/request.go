@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -86,5 +87,7 @@ func amrList(s string) []string {
 	if s == "" {
 		return []string{"pwd"}
 	}
-	return strings.Fields(s)
+	// A factor set up in the session (session.MethodNewOTP) was never
+	// shown at a sign-in: not in the amr.
+	return slices.DeleteFunc(strings.Fields(s), func(m string) bool { return m == "otp-new" })
 }

@@ -144,3 +144,84 @@ func TestPasskeyChangesNeedTheOwner(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordAloneOpensNoConsole (review finding 3): for a staff member
+// protected by a passkey, the password alone opens no session; nor can a
+// password session of an account with a passkey set up the app's codes;
+// and a factor set up with the password alone opens the console only
+// after the next sign-in with a code.
+func TestPasswordAloneOpensNoConsole(t *testing.T) {
+	eachClockedPasskeyPortal(t, func(t *testing.T, p *portal, clk *testClock, origin string) {
+		const admin, newcomer = "chefin@hwk.example", "neu@hwk.example"
+		p.signUp(admin, goodPW)
+		if _, errOut, err := p.cli("staff", "grant", admin, "--role", "admin"); err != nil {
+			t.Fatalf("staff grant: %v %s", err, errOut)
+		}
+		c := p.login(admin, goodPW)
+		key := newSoftKey(t)
+		opts := p.postJSON(c, "/konto/passkeys/optionen", []byte(`{"current_password":"`+goodPW+`"}`))
+		if pg := p.postJSON(c, "/konto/passkeys", key.create(t, []byte(opts.Body), "localhost", origin)); pg.Status != 200 {
+			t.Fatalf("add passkey: %d %s", pg.Status, pg.Body)
+		}
+		// The session that added it was a password session: it may not
+		// set up the app's codes (the password would buy the console).
+		if pg := p.get(c, "/konto/zwei-faktor"); pg.Status != 403 || pg.Code() != "forbidden" {
+			t.Fatalf("enrol page in a password session with a passkey: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.post(c, "/konto/zwei-faktor", url.Values{"code": {"123456"}, "current_password": {goodPW}}); pg.Status != 403 {
+			t.Fatalf("enrol in a password session with a passkey: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.get(c, "/verwaltung"); pg.Status != 303 {
+			t.Fatalf("console in a password session: %d", pg.Status)
+		}
+		// From now on the password alone signs the staff member in nowhere.
+		b := p.newClient()
+		if pg := p.post(b, "/anmelden", url.Values{"email": {admin}, "password": {goodPW}}); pg.Status != 403 || pg.Code() != "forbidden" || sessionCookie(t, b, p) != "" {
+			t.Fatalf("staff password login with a passkey: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.post(b, "/anmelden", url.Values{"email": {admin}, "password": {otherPW}}); pg.Code() != "invalid-credentials" {
+			t.Fatalf("wrong password: %d %q", pg.Status, pg.Code())
+		}
+		// The passkey opens the console, and in that session the app's
+		// codes may be set up.
+		pk := p.newClient()
+		o := p.postJSON(pk, "/anmelden/passkey/optionen", nil)
+		if pg := p.postJSON(pk, "/anmelden/passkey", key.get(t, []byte(o.Body), "localhost", origin)); pg.Status != 200 {
+			t.Fatalf("passkey login: %d %s", pg.Status, pg.Body)
+		}
+		if pg := p.get(pk, "/verwaltung"); pg.Status != 200 {
+			t.Fatalf("console with the passkey: %d", pg.Status)
+		}
+		enrol(t, p, pk, clk, goodPW)
+		if pg := p.get(pk, "/verwaltung"); pg.Status != 200 {
+			t.Fatalf("console after enrolling in a passkey session: %d", pg.Status)
+		}
+
+		// A staff member without any factor: the password and a factor set
+		// up on the spot do not open the console; the next sign-in does.
+		p.signUp(newcomer, goodPW)
+		if _, errOut, err := p.cli("staff", "grant", newcomer, "--role", "support"); err != nil {
+			t.Fatalf("staff grant: %v %s", err, errOut)
+		}
+		n := p.login(newcomer, goodPW)
+		clk.step()
+		secret, _ := enrol(t, p, n, clk, goodPW)
+		if pg := p.get(n, "/verwaltung"); pg.Status != 403 || pg.Code() != "forbidden" {
+			t.Fatalf("console in the session that set the factor up: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.get(n, "/konto"); pg.Status != 200 {
+			t.Fatalf("own account after enrolling: %d", pg.Status)
+		}
+		n = p.newClient()
+		if pg := p.post(n, "/anmelden", url.Values{"email": {newcomer}, "password": {goodPW}}); pg.Header.Get("Location") != "/anmelden/zweiter-faktor" {
+			t.Fatalf("login: %d %q", pg.Status, pg.Header.Get("Location"))
+		}
+		clk.step()
+		if pg := p.post(n, "/anmelden/zweiter-faktor", url.Values{"code": {clk.code(t, secret)}}); pg.Status != 303 {
+			t.Fatalf("code: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.get(n, "/verwaltung"); pg.Status != 200 {
+			t.Fatalf("console after a sign-in with the code: %d", pg.Status)
+		}
+	})
+}

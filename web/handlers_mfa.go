@@ -163,6 +163,9 @@ type factorPage struct {
 	Codes        []string
 	Unused       int
 	JustTurnedOn bool
+	// Next is where the member goes on to once the codes are kept (a
+	// service's sign-in waiting for the factor); "" is /konto/sicherheit.
+	Next string
 }
 
 // renderFactor shows page name with err; a wrong code when turning the
@@ -192,7 +195,7 @@ func (s *Server) showFactor(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	v := view{Title: "Zweiter Faktor: Authenticator-App"}
-	p := factorPage{On: on}
+	p := factorPage{On: on, Next: safeNext(r.FormValue("next"))}
 	if on {
 		if p.Unused, e = s.mfa.UnusedCodes(r.Context(), a.ID); e != nil {
 			s.renderError(w, r, e)
@@ -250,7 +253,7 @@ func (s *Server) handleFactorOn() http.Handler {
 				s.setSessionCookie(w, id)
 				s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungs\u00adcodes",
 					Notice: "Der zweite Faktor ist eingeschaltet. Ab jetzt fragen wir bei der Anmeldung nach dem Code aus Ihrer App.",
-					Data:   factorPage{On: true, Codes: codes, JustTurnedOn: true}})
+					Data:   factorPage{On: true, Codes: codes, JustTurnedOn: true, Next: safeNext(f.Get("next"))}})
 				return
 			}
 		}
@@ -323,11 +326,15 @@ var enrolmentOnly = map[string]bool{
 	"POST /sitzung/verlaengern":     true,
 }
 
+// lacksFactor tells whether a session must first set up a second factor
+// (PFORTE_MFA=required and it shows none): the one rule for Pforte's pages
+// and the services' sign-in.
+func (s *Server) lacksFactor(methods interface{ HasMethod(string) bool }) bool {
+	return s.cfg.MFARequired() && !shownFactor(methods) && !methods.HasMethod(session.MethodNewOTP)
+}
+
 // needsEnrolment tells whether the request must first set up a second
-// factor (PFORTE_MFA=required and the session shows none).
+// factor: the session lacks one and the page is not one setting it up.
 func (s *Server) needsEnrolment(r *http.Request, methods interface{ HasMethod(string) bool }) bool {
-	if !s.cfg.MFARequired() || shownFactor(methods) || methods.HasMethod(session.MethodNewOTP) {
-		return false
-	}
-	return !enrolmentOnly[r.Pattern]
+	return s.lacksFactor(methods) && !enrolmentOnly[r.Pattern]
 }

@@ -225,3 +225,49 @@ func TestPasswordAloneOpensNoConsole(t *testing.T) {
 		}
 	})
 }
+
+// TestSecondFactorRequiredForServices (review finding 4): with
+// PFORTE_MFA=required, the services' sign-in sends a session without a
+// second factor to set one up first and then on to the service; with
+// prompt=none it answers interaction_required.
+func TestSecondFactorRequiredForServices(t *testing.T) {
+	eachClockedPortal(t, map[string]string{"PFORTE_MFA": "required"}, func(t *testing.T, p *portal, clk *testClock) {
+		addr := "wanda@example.de"
+		p.signUp(addr, goodPW)
+		r := newRP(t, p, "lehrvertraege")
+		c := p.newClient()
+		f, _ := r.authorize(c)
+		if f.Login == "" {
+			t.Fatal("no login page")
+		}
+		u, _ := url.Parse(f.Login)
+		pg := p.post(c, "/anmelden", url.Values{"email": {addr}, "password": {goodPW}, "next": {u.Query().Get("next")}})
+		if pg.Status != 303 {
+			t.Fatalf("login: %d %q", pg.Status, pg.Code())
+		}
+		form := r.follow(c, f, pg.Header.Get("Location"))
+		next := hidden(form.Body, "next")
+		if f.Callback != nil || form.Status != 200 || secretAttr.FindStringSubmatch(form.Body) == nil || !strings.HasPrefix(next, "/anmelden/dienst?id=") {
+			t.Fatalf("service sign-in without a second factor: callback %v, %d, next %q", f.Callback, form.Status, next)
+		}
+		if got, _ := r.redirectError(c, r.authURL(map[string]string{"prompt": "none"})); got != "interaction_required" {
+			t.Fatalf("prompt=none without a second factor: %q", got)
+		}
+
+		// Set up, the member goes on to the service.
+		secret := secretAttr.FindStringSubmatch(form.Body)[1]
+		pg = p.post(c, "/konto/zwei-faktor", url.Values{"code": {clk.code(t, secret)}, "current_password": {goodPW}, "next": {next}})
+		if pg.Status != 200 || !strings.Contains(pg.Body, `href="`+strings.ReplaceAll(next, "&", "&amp;")+`"`) {
+			t.Fatalf("codes page does not lead back to the service: %d", pg.Status)
+		}
+		r.follow(c, f, next)
+		if f.Callback == nil || f.Callback.Query().Get("code") == "" {
+			t.Fatal("no code for the service after enrolment")
+		}
+		_, idt := r.exchange(f)
+		// Set up with the password alone, the factor is not in the amr.
+		if amr := claimsOf(t, idt).AMR; len(amr) != 1 || amr[0] != "pwd" {
+			t.Fatalf("amr after enrolling in the session: %v", amr)
+		}
+	})
+}

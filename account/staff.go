@@ -76,11 +76,11 @@ func (s *Service) EndSessionsByStaff(ctx context.Context, id, staffID int64, cli
 	})
 }
 
-// ClearThrottleByStaff forgets the account's failed logins, so that it
-// may sign in again at once.
+// ClearThrottleByStaff forgets the account's failed logins and wrong
+// second-factor codes, so that it may sign in again at once.
 func (s *Service) ClearThrottleByStaff(ctx context.Context, id, staffID int64, client string) error {
 	return s.byStaff(ctx, id, staffID, client, pforte.EventStaffThrottleCleared, func(tx *store.Tx, a *pforte.Account, now time.Time) (string, error) {
-		return "", throttle.ClearLogin(ctx, tx, a.Email)
+		return "", throttle.ClearLogin(ctx, tx, a.Email, a.ID)
 	})
 }
 

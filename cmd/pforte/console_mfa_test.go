@@ -30,12 +30,7 @@ func TestConsoleWithTheRealSecondFactor(t *testing.T) {
 		if pg := p.get(a, "/verwaltung"); pg.Status != 403 {
 			t.Fatalf("console in the session that set the factor up: %d", pg.Status)
 		}
-		a = p.newClient()
-		p.post(a, "/anmelden", url.Values{"email": {admin}, "password": {goodPW}})
-		clk.step()
-		if pg := p.post(a, "/anmelden/zweiter-faktor", url.Values{"code": {clk.code(t, secret)}}); pg.Status != 303 {
-			t.Fatalf("code step: %d %q", pg.Status, pg.Code())
-		}
+		a = p.loginWithCode(t, clk, admin, secret)
 		if pg := p.get(a, "/verwaltung"); pg.Status != 200 {
 			t.Fatalf("console with the second factor: %d", pg.Status)
 		}

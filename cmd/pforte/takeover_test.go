@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -22,6 +23,21 @@ func eachClockedPasskeyPortal(t *testing.T, fn func(t *testing.T, p *portal, clk
 		origin := "http://localhost:" + addr[strings.LastIndex(addr, ":")+1:]
 		fn(t, startPortalIn(t, ctx, dbURL, map[string]string{"PFORTE_ADDR": addr, "PFORTE_BASE_URL": origin}), clk, origin)
 	})
+}
+
+// loginWithCode signs addr in with the password and, a period later, the
+// app's code for secret, and returns the client.
+func (p *portal) loginWithCode(t *testing.T, clk *testClock, addr, secret string) *http.Client {
+	t.Helper()
+	c := p.newClient()
+	if pg := p.post(c, "/anmelden", url.Values{"email": {addr}, "password": {goodPW}}); pg.Header.Get("Location") != "/anmelden/zweiter-faktor" {
+		t.Fatalf("password of %s: %d %q", addr, pg.Status, pg.Code())
+	}
+	clk.step()
+	if pg := p.post(c, "/anmelden/zweiter-faktor", url.Values{"code": {clk.code(t, secret)}}); pg.Status != 303 {
+		t.Fatalf("code of %s: %d %q", addr, pg.Status, pg.Code())
+	}
+	return c
 }
 
 // passkeyLogin signs in with key in a new client and returns the answer.
@@ -212,14 +228,7 @@ func TestPasswordAloneOpensNoConsole(t *testing.T) {
 		if pg := p.get(n, "/konto"); pg.Status != 200 {
 			t.Fatalf("own account after enrolling: %d", pg.Status)
 		}
-		n = p.newClient()
-		if pg := p.post(n, "/anmelden", url.Values{"email": {newcomer}, "password": {goodPW}}); pg.Header.Get("Location") != "/anmelden/zweiter-faktor" {
-			t.Fatalf("login: %d %q", pg.Status, pg.Header.Get("Location"))
-		}
-		clk.step()
-		if pg := p.post(n, "/anmelden/zweiter-faktor", url.Values{"code": {clk.code(t, secret)}}); pg.Status != 303 {
-			t.Fatalf("code: %d %q", pg.Status, pg.Code())
-		}
+		n = p.loginWithCode(t, clk, newcomer, secret)
 		if pg := p.get(n, "/verwaltung"); pg.Status != 200 {
 			t.Fatalf("console after a sign-in with the code: %d", pg.Status)
 		}
@@ -269,5 +278,53 @@ func TestSecondFactorRequiredForServices(t *testing.T) {
 		if amr := claimsOf(t, idt).AMR; len(amr) != 1 || amr[0] != "pwd" {
 			t.Fatalf("amr after enrolling in the session: %v", amr)
 		}
+	})
+}
+
+// TestStaffLiftsTheSecondFactorLockout (review finding 9, and finding 2
+// for staff): the account page shows the lockout of wrong codes beside
+// the password's, "Anmeldesperre aufheben" lifts both; ending the
+// member's sessions voids a pending address change.
+func TestStaffLiftsTheSecondFactorLockout(t *testing.T) {
+	eachClockedPortal(t, nil, func(t *testing.T, p *portal, clk *testClock) {
+		const member = "jola@example.de"
+		support := p.staff("hilfe@hwk.example", "support", "pwd", "otp")
+		p.signUp(member, goodPW)
+		secret, _ := enrol(t, p, p.login(member, goodPW), clk, goodPW)
+		clk.step()
+		c := p.newClient()
+		p.post(c, "/anmelden", url.Values{"email": {member}, "password": {goodPW}})
+		for i := range 5 {
+			p.post(c, "/anmelden/zweiter-faktor", url.Values{"code": {"33333" + string(rune('0'+i))}})
+		}
+		if pg := p.post(c, "/anmelden/zweiter-faktor", url.Values{"code": {clk.code(t, secret)}}); pg.Status != 429 {
+			t.Fatalf("after 5 wrong codes: %d %q", pg.Status, pg.Code())
+		}
+		id := p.accountID(member)
+		page := p.get(support, "/verwaltung/konten/"+id)
+		if page.Status != 200 || !strings.Contains(page.Body, `data-field="factor-throttle">gesperrt bis`) {
+			t.Fatalf("account page does not show the second factor's lockout: %d", page.Status)
+		}
+		if pg := p.post(support, "/verwaltung/konten/"+id+"/sperre-aufheben", nil); pg.Status != 303 {
+			t.Fatalf("lift: %d %q", pg.Status, pg.Code())
+		}
+		page = p.get(support, "/verwaltung/konten/"+id)
+		if !strings.Contains(page.Body, `data-field="throttle">keine<`) || !strings.Contains(page.Body, `data-field="factor-throttle">keine<`) {
+			t.Fatal("account page after lifting still shows a lockout")
+		}
+		c = p.loginWithCode(t, clk, member, secret)
+
+		// Staff ending the sessions void a pending address change.
+		if pg := p.post(c, "/konto/email", url.Values{"email": {"fremd@example.de"}, "current_password": {goodPW}}); pg.Status != 200 {
+			t.Fatalf("ask for a new address: %d %q", pg.Status, pg.Code())
+		}
+		token := hidden(p.get(p.newClient(), p.linkIn("fremd@example.de", "/konto/email/bestaetigen")).Body, "token")
+		if pg := p.post(support, "/verwaltung/konten/"+id+"/sitzungen-beenden", nil); pg.Status != 303 {
+			t.Fatalf("end sessions: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.post(p.newClient(), "/konto/email/bestaetigen", url.Values{"token": {token}}); pg.Status != 410 {
+			t.Fatalf("address link after staff ended the sessions: %d %q", pg.Status, pg.Code())
+		}
+		assertAudit(t, p, "staff-throttle-cleared", "email-change-voided")
 	})
 }

@@ -284,7 +284,8 @@ func TestSecondFactorRequiredForServices(t *testing.T) {
 // TestStaffLiftsTheSecondFactorLockout (review finding 9, and finding 2
 // for staff): the account page shows the lockout of wrong codes beside
 // the password's, "Anmeldesperre aufheben" lifts both; ending the
-// member's sessions voids a pending address change.
+// member's sessions or resetting the second factor voids a pending
+// address change.
 func TestStaffLiftsTheSecondFactorLockout(t *testing.T) {
 	eachClockedPortal(t, nil, func(t *testing.T, p *portal, clk *testClock) {
 		const member = "jola@example.de"
@@ -324,6 +325,17 @@ func TestStaffLiftsTheSecondFactorLockout(t *testing.T) {
 		}
 		if pg := p.post(p.newClient(), "/konto/email/bestaetigen", url.Values{"token": {token}}); pg.Status != 410 {
 			t.Fatalf("address link after staff ended the sessions: %d %q", pg.Status, pg.Code())
+		}
+		// So does an admin's reset of the second factor.
+		c = p.loginWithCode(t, clk, member, secret)
+		p.post(c, "/konto/email", url.Values{"email": {"fremd2@example.de"}, "current_password": {goodPW}})
+		token = hidden(p.get(p.newClient(), p.linkIn("fremd2@example.de", "/konto/email/bestaetigen")).Body, "token")
+		admin := p.staff("leitung@hwk.example", "admin", "pwd", "otp")
+		if pg := p.post(admin, "/verwaltung/konten/"+id+"/zwei-faktor-zuruecksetzen", url.Values{"reason": {"Telefon verloren"}}); pg.Status != 303 {
+			t.Fatalf("reset the factor: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.post(p.newClient(), "/konto/email/bestaetigen", url.Values{"token": {token}}); pg.Status != 410 {
+			t.Fatalf("address link after a staff reset of the factor: %d %q", pg.Status, pg.Code())
 		}
 		assertAudit(t, p, "staff-throttle-cleared", "email-change-voided")
 	})

@@ -115,6 +115,7 @@ const (
 	EventSessionEnded       Event = "session-ended"
 	EventEmailChangeAsked   Event = "email-change-requested"
 	EventEmailChanged       Event = "email-changed"
+	EventEmailChangeVoided  Event = "email-change-voided" // by a new password or staff
 	EventAccountDeleted     Event = "account-deleted"
 	EventDataExported       Event = "data-exported"
 	// The staff console: each entry carries the acting staff account

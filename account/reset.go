@@ -3,9 +3,11 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"pforte"
+	"pforte/mail"
 	"pforte/store"
 	"pforte/throttle"
 )
@@ -99,6 +101,9 @@ func (s *Service) Reset(ctx context.Context, raw, pw, repeat string, hasRepeat b
 		if _, err := tx.DeleteSessionsOf(ctx, a.ID, ""); err != nil {
 			return err
 		}
+		if err := s.revokeRecent(ctx, tx, a, client, now); err != nil {
+			return err
+		}
 		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.PasswordChanged(a.Email, now), now); err != nil {
 			return err
 		}
@@ -148,6 +153,9 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 		if _, err := tx.DeleteSessionsOf(ctx, a.ID, keepSession); err != nil {
 			return err
 		}
+		if err := dropEmailChanges(ctx, tx, a.ID, client, now, "password changed"); err != nil {
+			return err
+		}
 		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.PasswordChanged(a.Email, now), now); err != nil {
 			return err
 		}
@@ -157,4 +165,37 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 		s.wake()
 	}
 	return err
+}
+
+// RecentPasskeys is how far back a password reset removes new passkeys:
+// one added with a stolen session or password must not outlast the reset.
+const RecentPasskeys = 12 * time.Hour
+
+// revokeRecent takes back, in tx, what someone who had the account before
+// a reset may have set up to keep it: the passkeys added in the last
+// RecentPasskeys (the owner is told) and the pending address changes.
+func (s *Service) revokeRecent(ctx context.Context, tx *store.Tx, a *pforte.Account, client Client, now time.Time) error {
+	gone, err := tx.DeletePasskeysSince(ctx, a.ID, now.Add(-RecentPasskeys))
+	if err != nil {
+		return err
+	}
+	if len(gone) > 0 {
+		if err := audit(ctx, tx, now, pforte.EventPasskeyRemoved, a.ID, client, fmt.Sprintf("password reset: %d added in the last 12 h", len(gone))); err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.SecurityNotice(a.Email, mail.NoticeRecentPasskeysRemoved, now), now); err != nil {
+			return err
+		}
+	}
+	return dropEmailChanges(ctx, tx, a.ID, client, now, "password reset")
+}
+
+// dropEmailChanges voids the account's pending address changes in tx
+// (audited when there was one): whoever asked may not be the owner.
+func dropEmailChanges(ctx context.Context, tx *store.Tx, accountID int64, client Client, now time.Time, why string) error {
+	n, err := tx.DropEmailChanges(ctx, accountID)
+	if err != nil || n == 0 {
+		return err
+	}
+	return audit(ctx, tx, now, pforte.EventEmailChangeVoided, accountID, client, why)
 }

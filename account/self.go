@@ -70,6 +70,11 @@ func (s *Service) RequestEmailChange(ctx context.Context, a *pforte.Account, new
 		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.EmailChange(email, s.link(EmailChangePath, raw), s.ConfirmTTL), now); err != nil {
 			return err
 		}
+		// The present address hears of it at once, with what to do if it
+		// was not the owner: a new password voids the change.
+		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.SecurityNotice(a.Email, mail.NoticeEmailChangeAsked, now), now); err != nil {
+			return err
+		}
 		return audit(ctx, tx, now, pforte.EventEmailChangeAsked, a.ID, client, "")
 	})
 	if err == nil {

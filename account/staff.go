@@ -64,19 +64,23 @@ func (s *Service) MailResetByStaff(ctx context.Context, id, staffID int64, clien
 	})
 }
 
-// EndSessionsByStaff ends every session of the account.
+// EndSessionsByStaff ends every session of the account and voids its
+// pending address changes (asked, maybe, in one of those sessions).
 func (s *Service) EndSessionsByStaff(ctx context.Context, id, staffID int64, client string) error {
 	return s.byStaff(ctx, id, staffID, client, pforte.EventStaffSessionsEnded, func(tx *store.Tx, a *pforte.Account, now time.Time) (string, error) {
 		n, err := tx.DeleteSessionsOf(ctx, a.ID, "")
-		return fmt.Sprintf("sessions=%d", n), err
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("sessions=%d", n), dropEmailChanges(ctx, tx, a.ID, client, now, fmt.Sprintf("sessions ended by staff %d", staffID))
 	})
 }
 
-// ClearThrottleByStaff forgets the account's failed logins, so that it
-// may sign in again at once.
+// ClearThrottleByStaff forgets the account's failed logins and wrong
+// second-factor codes, so that it may sign in again at once.
 func (s *Service) ClearThrottleByStaff(ctx context.Context, id, staffID int64, client string) error {
 	return s.byStaff(ctx, id, staffID, client, pforte.EventStaffThrottleCleared, func(tx *store.Tx, a *pforte.Account, now time.Time) (string, error) {
-		return "", throttle.ClearLogin(ctx, tx, a.Email)
+		return "", throttle.ClearLogin(ctx, tx, a.Email, a.ID)
 	})
 }
 

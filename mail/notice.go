@@ -22,6 +22,10 @@ const (
 	NoticeEmailChanged      Notice = "email-changed"
 	NoticeEmailTaken        Notice = "email-taken"
 	NoticeAccountDeleted    Notice = "account-deleted"
+	// Sent with the reset of the password when passkeys added shortly
+	// before were removed, and when a new login address is asked for.
+	NoticeRecentPasskeysRemoved Notice = "recent-passkeys-removed"
+	NoticeEmailChangeAsked      Notice = "email-change-asked"
 )
 
 // noticeText is what a notice mail says: its subject, what happened, and
@@ -65,6 +69,13 @@ var notices = map[Notice]noticeText{
 	NoticeEmailTaken: {"Ihre E-Mail-Adresse sollte für ein anderes Konto verwendet werden",
 		"jemand wollte diese E-Mail-Adresse als neue Anmeldeadresse eines anderen Kontos im Portal eintragen. Da Sie mit dieser Adresse schon ein Konto haben, ist nichts geändert worden.",
 		"können Sie diese Mail ignorieren; Ihr Konto ist davon nicht berührt.", "", ""},
+	NoticeRecentPasskeysRemoved: {"Neue Passkeys entfernt",
+		"mit dem neuen Passwort haben wir die Passkeys entfernt, die in den 12 Stunden davor zu Ihrem Konto hinzugefügt worden waren: Hätte jemand Fremdes sie hinzugefügt, kämen sie sonst weiter in Ihr Konto. Haben Sie selbst einen davon hinzugefügt, fügen Sie ihn bitte unter „Mein Konto“ › „Sicherheit“ neu hinzu.",
+		"prüfen Sie bitte unter „Mein Konto“ › „Sicherheit“ Ihre Sitzungen und Anmeldeverfahren.", "/konto/sicherheit", "Sicherheit Ihres Kontos"},
+	NoticeEmailChangeAsked: {"Neue Anmeldeadresse beantragt",
+		"für Ihr Konto wurde eine neue Anmeldeadresse beantragt. Geändert wird sie erst, wenn jemand den Link in der Mail an die neue Adresse öffnet.",
+		"legen Sie bitte sofort über „Passwort vergessen“ ein neues Passwort fest: Damit wird die beantragte Änderung ungültig. Prüfen Sie danach unter „Mein Konto“ › „Sicherheit“ Ihre Sitzungen.",
+		"/passwort-vergessen", "Passwort vergessen"},
 	NoticeAccountDeleted: {"Ihr Konto wurde gelöscht",
 		"Ihr Konto wurde auf Ihren Wunsch gelöscht, mit allen Daten, die wir dazu gespeichert hatten. Sie können sich jederzeit mit dieser Adresse neu registrieren.",
 		"melden Sie sich bitte sofort bei uns.", "", ""},

@@ -98,6 +98,16 @@ func (s *Service) ResetByStaff(ctx context.Context, accountID, staffID int64, re
 		if _, err := tx.DeletePasskeysOf(ctx, a.ID); err != nil {
 			return err
 		}
+		// A pending address change may be the work of whoever took the
+		// factors: it goes too.
+		if n, err := tx.DropEmailChanges(ctx, a.ID); err != nil {
+			return err
+		} else if n > 0 {
+			if err := tx.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventEmailChangeVoided, AccountID: a.ID,
+				ActorID: staffID, Client: client, Detail: "second factor reset by staff"}); err != nil {
+				return err
+			}
+		}
 		return notify(ctx, tx, s.Mail, a, mail.NoticeSecondFactorReset, pforte.EventSecondFactorReset,
 			client, fmt.Sprintf("staff %d: %s", staffID, reason), now)
 	})

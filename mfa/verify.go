@@ -3,18 +3,16 @@ package mfa
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"pforte"
 	"pforte/store"
+	"pforte/throttle"
 )
 
-// factorKey is the account's own counter of wrong codes. The password's
-// counter starts again at every right password; this one only at a right
-// code, so that knowing the password does not buy fresh guesses. It has no
-// "@", so it never meets an address's counter.
-func factorKey(accountID int64) string { return fmt.Sprintf("second-factor#%d", accountID) }
+// factorKey is the account's own counter of wrong codes
+// (throttle.SecondFactorKey).
+func factorKey(accountID int64) string { return throttle.SecondFactorKey(accountID) }
 
 // Verify checks a code of the account: a 6-digit code of the app (each
 // accepted once) or a recovery code (used up, and the owner told). Wrong
@@ -86,4 +84,17 @@ func (s *Service) check(ctx context.Context, a *pforte.Account, code, client str
 		return false, false, err
 	}
 	return true, false, nil
+}
+
+// ProveFactor is the second half of the proof before a change of the
+// account's sign-in methods (adding or removing a passkey), after the
+// current password: when the app's codes are on, a valid code as well.
+// A stolen session alone so changes nothing that outlasts it.
+func (s *Service) ProveFactor(ctx context.Context, a *pforte.Account, code, client string) error {
+	on, err := s.TOTPEnabled(ctx, a.ID)
+	if err != nil || !on {
+		return err
+	}
+	_, err = s.Verify(ctx, a, code, client)
+	return err
 }

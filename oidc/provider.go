@@ -165,6 +165,10 @@ var ErrBadRequest = &pforte.Error{Code: pforte.BadRequest,
 type Live struct {
 	Account *pforte.Account
 	Session *store.StoredSession
+	// LacksFactor: PFORTE_MFA=required and the session showed no second
+	// factor. The web package sends the browser to set one up first;
+	// prompt=none answers interaction_required.
+	LacksFactor bool
 }
 
 type liveKey struct{}
@@ -224,6 +228,11 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request, live *Live)
 	}
 	if e := checkParams(r.Form); e != nil {
 		p.refuseRequest(w, r, redirect, e)
+		return nil
+	}
+	if live != nil && live.LacksFactor && slices.Contains(strings.Fields(r.Form.Get("prompt")), oidc.PromptNone) {
+		back := &oidc.AuthRequest{RedirectURI: redirect, State: r.Form.Get("state"), ResponseType: oidc.ResponseTypeCode}
+		op.AuthRequestError(w, r, back, oidc.ErrInteractionRequired().WithDescription("a second factor must be set up first"), p.op)
 		return nil
 	}
 	ctx := context.WithValue(r.Context(), liveKey{}, live)

@@ -3,6 +3,7 @@ package oidc
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -89,7 +90,9 @@ func amrList(s string) []string {
 	if s == "" {
 		return []string{"pwd"}
 	}
-	return strings.Fields(s)
+	// A factor set up in the session (session.MethodNewOTP) was never
+	// shown at a sign-in: not in the amr.
+	return slices.DeleteFunc(strings.Fields(s), func(m string) bool { return m == "otp-new" })
 }
 
 // Limits of the parameters an authorization request keeps until its code

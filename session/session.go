@@ -40,6 +40,13 @@ const (
 	Expired
 )
 
+// MethodNewOTP marks a session in which the app's codes were just set up
+// with the password alone (no factor shown at its sign-in): it satisfies
+// PFORTE_MFA=required, but the console and the services do not count it
+// as a second factor until the next sign-in with a code. It is no RFC 8176
+// value; the services' amr leaves it out.
+const MethodNewOTP = "otp-new"
+
 // Login describes how a session was signed in: who asks (client address,
 // browser) and with which methods (RFC 8176 amr values: "pwd", "otp",
 // "hwk"; none means "pwd").

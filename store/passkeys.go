@@ -46,7 +46,11 @@ func (tx *Tx) InsertPasskey(ctx context.Context, p *Passkey) error {
 
 // PasskeysOf lists an account's passkeys, oldest first.
 func (tx *Tx) PasskeysOf(ctx context.Context, accountID int64) ([]Passkey, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE account_id = $1 ORDER BY id`, accountID)
+	return scanPasskeys(tx.q.QueryContext(ctx, `SELECT `+passkeyColumns+` FROM passkeys WHERE account_id = $1 ORDER BY id`, accountID))
+}
+
+// scanPasskeys reads the passkeys of a query's rows.
+func scanPasskeys(rows *sql.Rows, err error) ([]Passkey, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -87,4 +91,12 @@ func (tx *Tx) DeletePasskeysOf(ctx context.Context, accountID int64) (int64, err
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// DeletePasskeysSince removes the account's passkeys added at or after
+// since and returns them (a password reset takes back what a thief may
+// have added in the hours before).
+func (tx *Tx) DeletePasskeysSince(ctx context.Context, accountID int64, since time.Time) ([]Passkey, error) {
+	return scanPasskeys(tx.q.QueryContext(ctx, `DELETE FROM passkeys WHERE account_id = $1 AND created_at >= $2
+		RETURNING `+passkeyColumns, accountID, since.UnixMilli()))
 }

@@ -53,6 +53,17 @@ func (tx *Tx) OpenEmailChange(ctx context.Context, accountID int64, now time.Tim
 	return tx.EmailChangeByHash(ctx, hash)
 }
 
+// DropEmailChanges voids the account's unused address changes (their
+// links stop working) and says how many there were: after a new password
+// or a staff action, a change asked by someone else must not go through.
+func (tx *Tx) DropEmailChanges(ctx context.Context, accountID int64) (int64, error) {
+	res, err := tx.q.ExecContext(ctx, `DELETE FROM email_changes WHERE account_id = $1 AND used_at IS NULL`, accountID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // UseEmailChange marks a change used if it is unused and unexpired at
 // now; ErrNotFound otherwise, so that a link works once.
 func (tx *Tx) UseEmailChange(ctx context.Context, hash string, now time.Time) error {

@@ -85,3 +85,39 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestDropEmailChangesAndRecentPasskeys(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		db, ctx := open(t, url), context.Background()
+		now := time.Now().UTC()
+		a := &pforte.Account{Email: "frisch@example.de", PasswordHash: "h", CreatedAt: now}
+		b := &pforte.Account{Email: "andere@example.de", PasswordHash: "h", CreatedAt: now}
+		must(t, db.Q().CreateAccount(ctx, a))
+		must(t, db.Q().CreateAccount(ctx, b))
+		q := db.Q()
+		must(t, q.InsertEmailChange(ctx, store.EmailChange{Hash: "e1", AccountID: a.ID, NewEmail: "dieb@example.de", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
+		must(t, q.InsertEmailChange(ctx, store.EmailChange{Hash: "e2", AccountID: b.ID, NewEmail: "neu@example.de", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
+		if n, err := q.DropEmailChanges(ctx, a.ID); err != nil || n != 1 {
+			t.Fatalf("dropped %d, %v", n, err)
+		}
+		if _, err := q.EmailChangeByHash(ctx, "e1"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("change kept: %v", err)
+		}
+		if _, err := q.EmailChangeByHash(ctx, "e2"); err != nil {
+			t.Fatalf("other account's change: %v", err)
+		}
+
+		must(t, q.InsertPasskey(ctx, &store.Passkey{AccountID: a.ID, CredentialID: "alt", Credential: "{}", Name: "alt", CreatedAt: now.Add(-13 * time.Hour)}))
+		must(t, q.InsertPasskey(ctx, &store.Passkey{AccountID: a.ID, CredentialID: "neu", Credential: "{}", Name: "neu", CreatedAt: now.Add(-time.Hour)}))
+		must(t, q.InsertPasskey(ctx, &store.Passkey{AccountID: b.ID, CredentialID: "fremd", Credential: "{}", Name: "fremd", CreatedAt: now}))
+		gone, err := q.DeletePasskeysSince(ctx, a.ID, now.Add(-12*time.Hour))
+		if err != nil || len(gone) != 1 || gone[0].Name != "neu" {
+			t.Fatalf("removed %v, %v", gone, err)
+		}
+		for _, c := range []string{"alt", "fremd"} {
+			if _, err := q.PasskeyByCredentialID(ctx, c); err != nil {
+				t.Fatalf("passkey %s: %v", c, err)
+			}
+		}
+	})
+}

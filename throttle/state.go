@@ -2,6 +2,7 @@ package throttle
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"pforte/store"
@@ -32,8 +33,19 @@ func (l *Limiter) LoginState(ctx context.Context, email string) (LoginState, err
 	return st, nil
 }
 
-// ClearLogin forgets the failed logins of email in tx (staff lifting a
-// throttle, together with its audit entry).
-func ClearLogin(ctx context.Context, tx *store.Tx, email string) error {
-	return tx.ResetCounter(ctx, loginKey(email))
+// SecondFactorKey is the account's own counter of wrong second-factor
+// codes, counted as logins are. The password's counter starts again at
+// every right password; this one only at a right code, so that knowing
+// the password does not buy fresh guesses. It has no "@", so it never
+// meets an address's counter.
+func SecondFactorKey(accountID int64) string { return fmt.Sprintf("second-factor#%d", accountID) }
+
+// ClearLogin forgets, in tx, the failed logins of the account with email
+// and id: both the password's counter and the second factor's (staff
+// lifting a throttle, together with its audit entry).
+func ClearLogin(ctx context.Context, tx *store.Tx, email string, accountID int64) error {
+	if err := tx.ResetCounter(ctx, loginKey(email)); err != nil {
+		return err
+	}
+	return tx.ResetCounter(ctx, loginKey(SecondFactorKey(accountID)))
 }

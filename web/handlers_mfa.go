@@ -62,7 +62,7 @@ func (s *Server) askSecondFactor(w http.ResponseWriter, r *http.Request, a *pfor
 		return true
 	}
 	if !on {
-		return false
+		return s.askPasskey(w, r, a, next)
 	}
 	raw, err := s.mfa.BeginLogin(r.Context(), a.ID, next)
 	if err != nil {
@@ -71,6 +71,33 @@ func (s *Server) askSecondFactor(w http.ResponseWriter, r *http.Request, a *pfor
 	}
 	s.setPendingCookie(w, raw)
 	http.Redirect(w, r, "/anmelden/zweiter-faktor", http.StatusSeeOther)
+	return true
+}
+
+// passkeyRequired answers the right password of a staff account that has
+// a passkey and no app codes: its second factor is the passkey, so the
+// password alone opens no session (it would open the console once a
+// factor is set up in it).
+var passkeyRequired = &pforte.Error{Code: pforte.Forbidden,
+	Message: "Ihr Konto ist mit einem Passkey geschützt. Bitte melden Sie sich mit Ihrem Passkey an („Mit Passkey anmelden“)."}
+
+// askPasskey refuses the password alone for a staff account with a
+// passkey (and no app codes); it reports whether it answered.
+func (s *Server) askPasskey(w http.ResponseWriter, r *http.Request, a *pforte.Account, next string) bool {
+	if !a.Role.Staff() || !s.passkeysOn() {
+		return false
+	}
+	keys, err := s.mfa.Passkeys(r.Context(), a.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return true
+	}
+	if len(keys) == 0 {
+		return false
+	}
+	s.db.Q().Audit(r.Context(), pforte.AuditEntry{Event: pforte.EventLoginFailed, AccountID: a.ID, Client: s.client(r),
+		Detail: "staff account with a passkey: password alone refused"})
+	s.renderForm(w, r, "anmelden", passkeyRequired, view{Title: "Anmelden", Form: map[string]string{"email": a.Email, "next": next}})
 	return true
 }
 
@@ -136,6 +163,9 @@ type factorPage struct {
 	Codes        []string
 	Unused       int
 	JustTurnedOn bool
+	// Next is where the member goes on to once the codes are kept (a
+	// service's sign-in waiting for the factor); "" is /konto/sicherheit.
+	Next string
 }
 
 // renderFactor shows page name with err; a wrong code when turning the
@@ -165,13 +195,17 @@ func (s *Server) showFactor(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	v := view{Title: "Zweiter Faktor: Authenticator-App"}
-	p := factorPage{On: on}
+	p := factorPage{On: on, Next: safeNext(r.FormValue("next"))}
 	if on {
 		if p.Unused, e = s.mfa.UnusedCodes(r.Context(), a.ID); e != nil {
 			s.renderError(w, r, e)
 			return
 		}
 	} else {
+		if e := s.mayEnrol(r); e != nil {
+			s.renderError(w, r, e)
+			return
+		}
 		// After a mistake the same secret again: the app has it already.
 		en, ok, e := s.mfa.PendingTOTP(r.Context(), a)
 		if e == nil && (err == nil || !ok) {
@@ -195,14 +229,23 @@ func (s *Server) showFactor(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) handleFactorOn() http.Handler {
 	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		au := authOf(r)
+		if err := s.mayEnrol(r); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 		a, err := s.accounts.CheckPassword(r.Context(), au.Account.ID, f.Get("current_password"), s.client(r))
 		if err == nil {
 			var codes []string
 			codes, err = s.mfa.EnableTOTP(r.Context(), a, f.Get("code"), au.SessionHash, s.client(r))
 			if err == nil {
-				// The session has now shown the second factor: a new one
-				// (new id) says so, the old one ends.
-				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, sessionLogin(r, s, "pwd", "otp"))
+				// A new session (new id) says that the factor is set up; the
+				// old one ends. Set up with the password alone, it counts
+				// as shown only from the next sign-in with a code.
+				shown := session.MethodNewOTP
+				if shownFactor(au.Session) {
+					shown = "otp"
+				}
+				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, sessionLogin(r, s, "pwd", shown))
 				if err != nil {
 					s.renderError(w, r, err)
 					return
@@ -210,7 +253,7 @@ func (s *Server) handleFactorOn() http.Handler {
 				s.setSessionCookie(w, id)
 				s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungs\u00adcodes",
 					Notice: "Der zweite Faktor ist eingeschaltet. Ab jetzt fragen wir bei der Anmeldung nach dem Code aus Ihrer App.",
-					Data:   factorPage{On: true, Codes: codes, JustTurnedOn: true}})
+					Data:   factorPage{On: true, Codes: codes, JustTurnedOn: true, Next: safeNext(f.Get("next"))}})
 				return
 			}
 		}
@@ -249,6 +292,30 @@ func (s *Server) handleNewCodes() http.Handler {
 	})
 }
 
+// enrolTaken refuses to set up the app's codes in a session that showed
+// no factor, for an account that has one already (a passkey): else the
+// password alone would buy a second factor.
+var enrolTaken = &pforte.Error{Code: pforte.Forbidden,
+	Message: "Ihr Konto ist schon mit einem Passkey geschützt. Um zusätzlich die Authenticator-App einzurichten, melden Sie sich bitte mit Ihrem Passkey an."}
+
+// shownFactor tells whether a session was signed in with a second factor.
+func shownFactor(methods interface{ HasMethod(string) bool }) bool {
+	return methods.HasMethod("otp") || methods.HasMethod("hwk")
+}
+
+// mayEnrol is nil if the signed-in member may set up the app's codes now.
+func (s *Server) mayEnrol(r *http.Request) error {
+	au := authOf(r)
+	if shownFactor(au.Session) {
+		return nil
+	}
+	has, err := s.mfa.Enabled(r.Context(), au.Account.ID)
+	if err == nil && has {
+		return enrolTaken
+	}
+	return err
+}
+
 // enrolmentOnly are the pages a session without a second factor may open
 // when PFORTE_MFA=required: those that set one up, and signing out.
 var enrolmentOnly = map[string]bool{
@@ -259,11 +326,15 @@ var enrolmentOnly = map[string]bool{
 	"POST /sitzung/verlaengern":     true,
 }
 
+// lacksFactor tells whether a session must first set up a second factor
+// (PFORTE_MFA=required and it shows none): the one rule for Pforte's pages
+// and the services' sign-in.
+func (s *Server) lacksFactor(methods interface{ HasMethod(string) bool }) bool {
+	return s.cfg.MFARequired() && !shownFactor(methods) && !methods.HasMethod(session.MethodNewOTP)
+}
+
 // needsEnrolment tells whether the request must first set up a second
-// factor (PFORTE_MFA=required and the session shows none).
+// factor: the session lacks one and the page is not one setting it up.
 func (s *Server) needsEnrolment(r *http.Request, methods interface{ HasMethod(string) bool }) bool {
-	if !s.cfg.MFARequired() || methods.HasMethod("otp") || methods.HasMethod("hwk") {
-		return false
-	}
-	return !enrolmentOnly[r.Pattern]
+	return s.lacksFactor(methods) && !enrolmentOnly[r.Pattern]
 }

@@ -26,7 +26,7 @@ func (s *Server) handleAuthorize() http.Handler {
 			return
 		}
 		if status.Valid() {
-			live = &oidc.Live{Account: acct, Session: st}
+			live = &oidc.Live{Account: acct, Session: st, LacksFactor: s.lacksFactor(st)}
 		}
 		if err := s.oidc.Authorize(w, r, live); err != nil {
 			s.renderError(w, r, err)
@@ -48,6 +48,11 @@ func (s *Server) handleServiceLogin() http.Handler {
 		acct, st, status, err := s.sessions.Check(r.Context(), s.sessionID(r))
 		if err != nil {
 			s.renderError(w, r, err)
+			return
+		}
+		if status.Valid() && s.lacksFactor(st) {
+			// PFORTE_MFA=required: the factor first, then on to the service.
+			http.Redirect(w, r, "/konto/zwei-faktor?"+url.Values{"next": {oidc.PathLogin + "?id=" + url.QueryEscape(id)}}.Encode(), http.StatusSeeOther)
 			return
 		}
 		if status.Valid() && pd.Fresh(st, time.Now()) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"pforte"
@@ -50,9 +51,37 @@ func jsonBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// proveOwner checks, before the sign-in methods change, that the member
+// knows the current password and, when the app's codes are on, a code:
+// a stolen session alone must not add or remove a passkey.
+func (s *Server) proveOwner(r *http.Request, password, code string) (*pforte.Account, error) {
+	a, err := s.accounts.CheckPassword(r.Context(), authOf(r).Account.ID, password, s.client(r))
+	if err != nil {
+		return nil, err
+	}
+	return a, s.mfa.ProveFactor(r.Context(), a, code, s.client(r))
+}
+
+// ownerProof is the JSON body of POST /konto/passkeys/optionen.
+type ownerProof struct {
+	Password string `json:"current_password"`
+	Code     string `json:"code"`
+}
+
 func (s *Server) handlePasskeyOptions() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opts, raw, err := s.mfa.BeginPasskey(r.Context(), authOf(r).Account)
+		var p ownerProof
+		if b, _ := io.ReadAll(r.Body); len(b) > 0 && json.Unmarshal(b, &p) != nil {
+			s.jsonError(w, r, badRequest, true)
+			return
+		}
+		a, err := s.proveOwner(r, p.Password, p.Code)
+		var opts any
+		var raw string
+		if err == nil {
+			// The ceremony's pending row exists only after the proof.
+			opts, raw, err = s.mfa.BeginPasskey(r.Context(), a)
+		}
 		if err != nil {
 			s.jsonError(w, r, err, true)
 			return
@@ -78,13 +107,17 @@ func (s *Server) handlePasskeyAdd() http.Handler {
 }
 
 func (s *Server) handlePasskeyRemove() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {
 			s.renderError(w, r, pforte.Errorf(pforte.NotFound, ""))
 			return
 		}
-		if err := s.mfa.RemovePasskey(r.Context(), authOf(r).Account, id, s.client(r)); err != nil {
+		a, err := s.proveOwner(r, f.Get("current_password"), f.Get("code"))
+		if err == nil {
+			err = s.mfa.RemovePasskey(r.Context(), a, id, s.client(r))
+		}
+		if err != nil {
 			s.renderError(w, r, err)
 			return
 		}

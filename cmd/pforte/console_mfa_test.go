@@ -24,7 +24,13 @@ func TestConsoleWithTheRealSecondFactor(t *testing.T) {
 		if pg := p.get(a, "/verwaltung"); pg.Status != 303 || pg.Header.Get("Location") != "/konto/zwei-faktor" {
 			t.Fatalf("console without a second factor: %d %q", pg.Status, pg.Header.Get("Location"))
 		}
-		enrol(t, p, a, clk, goodPW)
+		secret, _ := enrol(t, p, a, clk, goodPW)
+		// Set up with the password alone, the factor counts from the next
+		// sign-in with a code.
+		if pg := p.get(a, "/verwaltung"); pg.Status != 403 {
+			t.Fatalf("console in the session that set the factor up: %d", pg.Status)
+		}
+		a = p.loginWithCode(t, clk, admin, secret)
 		if pg := p.get(a, "/verwaltung"); pg.Status != 200 {
 			t.Fatalf("console with the second factor: %d", pg.Status)
 		}

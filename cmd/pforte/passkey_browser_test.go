@@ -46,7 +46,7 @@ func TestBrowserPasskey(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW), chromedp.Click(chromedp.CSS(`form[action="/anmelden"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
 	step(chromedp.Navigate(origin+"/konto/sicherheit"), chromedp.WaitVisible(chromedp.CSS(`[data-passkey-register]`)),
-		chromedp.Click(chromedp.CSS(`[data-passkey-register]`)), chromedp.WaitVisible(chromedp.CSS(`li[data-passkey]`)))
+		chromedp.SendKeys(chromedp.CSS(`#current_password_passkey`), goodPW), chromedp.Click(chromedp.CSS(`[data-passkey-register]`)), chromedp.WaitVisible(chromedp.CSS(`li[data-passkey]`)))
 	if got := eval[string](t, ctx, `document.querySelector("li[data-passkey]").textContent`); !strings.Contains(got, "Chrome") {
 		t.Fatalf("passkey listed as %q", got)
 	}

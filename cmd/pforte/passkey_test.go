@@ -180,26 +180,37 @@ func TestPasskeysOverHTTP(t *testing.T) {
 		p.signUp(addr, goodPW)
 		c := p.login(addr, goodPW)
 		key := newSoftKey(t)
+		proof := []byte(`{"current_password":"` + goodPW + `"}`)
+
+		// The session alone adds no passkey: the current password first.
+		for _, bad := range []string{"", `{"current_password":"falsch"}`} {
+			if pg := p.postJSON(c, "/konto/passkeys/optionen", []byte(bad)); pg.Status != 401 || pg.jsonCode() != "invalid-credentials" {
+				t.Fatalf("options with %q: %d %s", bad, pg.Status, pg.Body)
+			}
+		}
+		if pg := p.postJSON(c, "/konto/passkeys/optionen", []byte("{")); pg.Status != 400 {
+			t.Fatalf("options with junk: %d %s", pg.Status, pg.Body)
+		}
 
 		// Adding one: the options, then the new credential.
-		opts := p.postJSON(c, "/konto/passkeys/optionen", nil)
+		opts := p.postJSON(c, "/konto/passkeys/optionen", proof)
 		if opts.Status != 200 || !strings.Contains(opts.Body, `"publicKey"`) {
 			t.Fatalf("creation options: %d %s", opts.Status, opts.Body)
 		}
 		// A credential made for another origin or relying party is refused.
 		for _, bad := range [][2]string{{"localhost", "http://evil.example"}, {"evil.example", origin}} {
-			opts := p.postJSON(c, "/konto/passkeys/optionen", nil)
+			opts := p.postJSON(c, "/konto/passkeys/optionen", proof)
 			if pg := p.postJSON(c, "/konto/passkeys", key.create(t, []byte(opts.Body), bad[0], bad[1])); pg.Status != 422 || pg.jsonCode() != "mfa-invalid" {
 				t.Fatalf("register for %v: %d %s", bad, pg.Status, pg.Body)
 			}
 		}
-		opts = p.postJSON(c, "/konto/passkeys/optionen", nil)
+		opts = p.postJSON(c, "/konto/passkeys/optionen", proof)
 		for _, junk := range []string{"", "{", `{"id": 1}`, `{"id":"x","rawId":"x","type":"public-key","response":{"clientDataJSON":"%%%","attestationObject":"AA"}}`} {
 			if pg := p.postJSON(c, "/konto/passkeys", []byte(junk)); pg.Status != 400 || pg.jsonCode() != "bad-request" {
 				t.Fatalf("register with %q: %d %s", junk, pg.Status, pg.Body)
 			}
 		}
-		opts = p.postJSON(c, "/konto/passkeys/optionen", nil)
+		opts = p.postJSON(c, "/konto/passkeys/optionen", proof)
 		if pg := p.postJSON(c, "/konto/passkeys", key.create(t, []byte(opts.Body), "localhost", origin)); pg.Status != 200 {
 			t.Fatalf("register: %d %s", pg.Status, pg.Body)
 		}
@@ -256,7 +267,7 @@ func TestPasskeysOverHTTP(t *testing.T) {
 			if pg := p.postJSON(b, "/anmelden/passkey", bad); pg.Status >= 500 {
 				t.Fatalf("damaged assertion %d: %d %s", i, pg.Status, pg.Body)
 			}
-			o = p.postJSON(c, "/konto/passkeys/optionen", nil)
+			o = p.postJSON(c, "/konto/passkeys/optionen", proof)
 			reg := newSoftKey(t).create(t, []byte(o.Body), "localhost", origin)
 			reg[rng.IntN(len(reg))] = byte(rng.IntN(256))
 			if pg := p.postJSON(c, "/konto/passkeys", reg); pg.Status >= 500 {
@@ -279,15 +290,18 @@ func TestPasskeysOverHTTP(t *testing.T) {
 		}
 		key.count += 5
 
-		// Removed, it opens nothing.
-		if pg := p.post(c, "/konto/passkeys/"+items[0][1]+"/entfernen", nil); pg.Status != 303 {
+		// Removed (with the current password), it opens nothing.
+		if pg := p.post(c, "/konto/passkeys/"+items[0][1]+"/entfernen", nil); pg.Status != 401 {
+			t.Fatalf("remove without the password: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.post(c, "/konto/passkeys/"+items[0][1]+"/entfernen", url.Values{"current_password": {goodPW}}); pg.Status != 303 {
 			t.Fatalf("remove: %d %q", pg.Status, pg.Code())
 		}
 		waitFor(t, func() bool { return p.subjectTo(addr, "Passkey entfernt") })
 		if pg := login(origin, "localhost"); pg.Status != 401 || pg.jsonCode() != "mfa-invalid" {
 			t.Fatalf("login with a removed passkey: %d %s", pg.Status, pg.Body)
 		}
-		if pg := p.post(c, "/konto/passkeys/"+items[0][1]+"/entfernen", nil); pg.Status != 404 {
+		if pg := p.post(c, "/konto/passkeys/"+items[0][1]+"/entfernen", url.Values{"current_password": {goodPW}}); pg.Status != 404 {
 			t.Fatalf("remove twice: %d", pg.Status)
 		}
 		assertAudit(t, p, "passkey-added", "passkey-login", "passkey-clone-warning", "passkey-removed")

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"pforte"
+	"pforte/session"
 )
 
 // staffKey keys the acting staff account of a request.
@@ -19,6 +20,10 @@ func staffOf(r *http.Request) *pforte.Account {
 var (
 	noRole = &pforte.Error{Code: pforte.Forbidden,
 		Message: "Die Verwaltung ist den Mitarbeiterinnen und Mitarbeitern der Kammer vorbehalten."}
+	// A factor set up with the password alone in this very session proves
+	// nothing yet: the password may be all someone has.
+	newFactor = &pforte.Error{Code: pforte.Forbidden,
+		Message: "Ihr zweiter Faktor ist eingerichtet. Bitte melden Sie sich einmal ab und mit Passwort und Code aus der App wieder an; dann öffnet sich die Verwaltung."}
 	notAdmin = &pforte.Error{Code: pforte.Forbidden,
 		Message: "Diese Aktion ist der Administration vorbehalten."}
 )
@@ -36,6 +41,10 @@ func (c *Console) requireStaff(next http.Handler) http.Handler {
 		a, st := c.Host.Signed(r)
 		if a == nil || st == nil || !a.Role.Staff() {
 			c.Host.Error(w, r, noRole)
+			return
+		}
+		if st.HasMethod(session.MethodNewOTP) {
+			c.Host.Error(w, r, newFactor)
 			return
 		}
 		if !st.HasMethod("otp") && !st.HasMethod("hwk") {

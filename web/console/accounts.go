@@ -98,12 +98,14 @@ type accountPage struct {
 	Account      pforte.Account
 	SecondFactor bool
 	Throttle     throttle.LoginState
-	Sessions     []sessionRow
-	Businesses   []pforte.Business
-	Mails        []store.MailInfo
-	Audit        []pforte.AuditEntry
-	Admin        bool
-	Self         bool
+	// FactorThrottle is the lockout of wrong second-factor codes.
+	FactorThrottle throttle.LoginState
+	Sessions       []sessionRow
+	Businesses     []pforte.Business
+	Mails          []store.MailInfo
+	Audit          []pforte.AuditEntry
+	Admin          bool
+	Self           bool
 }
 
 func (c *Console) loadAccount(ctx context.Context, id int64, staff *pforte.Account) (*accountPage, error) {
@@ -122,6 +124,9 @@ func (c *Console) loadAccount(ctx context.Context, id int64, staff *pforte.Accou
 		return nil, err
 	}
 	if p.Throttle, err = c.Limits.LoginState(ctx, a.Email); err != nil {
+		return nil, err
+	}
+	if p.FactorThrottle, err = c.Limits.LoginState(ctx, throttle.SecondFactorKey(a.ID)); err != nil {
 		return nil, err
 	}
 	sessions, err := q.SessionsOfAccount(ctx, id)

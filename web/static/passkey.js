@@ -81,10 +81,15 @@
   var add = document.querySelector("[data-passkey-register]");
   if (add) {
     var addStatus = document.querySelector("[data-passkey-status]");
-    add.hidden = false;
+    var addBox = document.querySelector("[data-passkey-add]");
+    if (addBox) { addBox.hidden = false; }
     add.addEventListener("click", function () {
+      // The current password (and a code, when the app's codes are on)
+      // proves that the owner, not only a session, adds the passkey.
+      var pw = addBox && addBox.querySelector("input[name=current_password]");
+      var code = addBox && addBox.querySelector("input[name=code]");
       say(addStatus, "Bitte bestätigen Sie den neuen Passkey auf Ihrem Gerät …");
-      post("/konto/passkeys/optionen").then(function (o) {
+      post("/konto/passkeys/optionen", { current_password: pw ? pw.value : "", code: code ? code.value : "" }).then(function (o) {
         return navigator.credentials.create({ publicKey: creationOptions(o.publicKey) });
       }).then(function (c) {
         return post("/konto/passkeys", credentialJSON(c));

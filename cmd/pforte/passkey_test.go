@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 
@@ -182,7 +183,9 @@ func TestPasskeysOverHTTP(t *testing.T) {
 		key := newSoftKey(t)
 		proof := []byte(`{"current_password":"` + goodPW + `"}`)
 
-		// The session alone adds no passkey: the current password first.
+		// Past the first minutes after its sign-in, the session alone adds
+		// no passkey: the current password first.
+		p.ageSessions(addr, 6*time.Minute)
 		for _, bad := range []string{"", `{"current_password":"falsch"}`} {
 			if pg := p.postJSON(c, "/konto/passkeys/optionen", []byte(bad)); pg.Status != 401 || pg.jsonCode() != "invalid-credentials" {
 				t.Fatalf("options with %q: %d %s", bad, pg.Status, pg.Body)

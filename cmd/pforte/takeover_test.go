@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"pforte/store"
 	"pforte/store/storetest"
 )
 
@@ -122,6 +125,13 @@ func TestPasskeyChangesNeedTheOwner(t *testing.T) {
 		secret, _ := enrol(t, p, c, clk, goodPW)
 		clk.step()
 
+		// Right after the sign-in, the sign-in is the proof (the
+		// contract's form has no fields) ...
+		if pg := p.postJSON(c, "/konto/passkeys/optionen", nil); pg.Status != 200 {
+			t.Fatalf("options right after the sign-in: %d %s", pg.Status, pg.Body)
+		}
+		// ... later, a session alone (a stolen cookie) adds nothing.
+		p.ageSessions(owner, 6*time.Minute)
 		withPW := []byte(`{"current_password":"` + goodPW + `"}`)
 		if pg := p.postJSON(c, "/konto/passkeys/optionen", nil); pg.Status != 401 || pg.jsonCode() != "invalid-credentials" {
 			t.Fatalf("options with the session alone: %d %s", pg.Status, pg.Body)
@@ -339,4 +349,27 @@ func TestStaffLiftsTheSecondFactorLockout(t *testing.T) {
 		}
 		assertAudit(t, p, "staff-throttle-cleared", "email-change-voided")
 	})
+}
+
+// ageSessions moves the sign-in of every session of addr back by d, as if
+// it had been signed in that long ago.
+func (p *portal) ageSessions(addr string, d time.Duration) {
+	p.t.Helper()
+	dialect, dsn, err := store.ParseURL(p.DBURL)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	driver := "pgx"
+	if dialect == store.SQLite {
+		driver = "sqlite"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE sessions SET created_at = created_at - $1 WHERE account_id = (SELECT id FROM accounts WHERE email = $2)`,
+		d.Milliseconds(), addr); err != nil {
+		p.t.Fatal(err)
+	}
 }

@@ -80,7 +80,7 @@ func (s *Sessions) Check(ctx context.Context, id string) (*pforte.Account, *stor
 		return nil, nil, None, nil
 	}
 	hash := pforte.HashSecret(id)
-	st, err := s.DB.Q().SessionByHash(ctx, hash)
+	st, a, err := s.DB.Q().SessionWithAccount(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, None, nil
 	}
@@ -94,13 +94,6 @@ func (s *Sessions) Check(ctx context.Context, id string) (*pforte.Account, *stor
 		}
 		s.DB.Q().Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventSessionExpired, AccountID: st.AccountID})
 		return nil, nil, Expired, nil
-	}
-	a, err := s.DB.Q().AccountByID(ctx, st.AccountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, None, nil
-	}
-	if err != nil {
-		return nil, nil, None, err
 	}
 	// Record the activity, but not more often than a tenth of the idle
 	// time (at most every 5 s): the timeout stays exact to that, and a

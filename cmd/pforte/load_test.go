@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -41,6 +42,7 @@ func BenchmarkPortal(b *testing.B) {
 						if err != nil || res.StatusCode != 200 {
 							b.Fatalf("%s: %v %v", path, err, res)
 						}
+						io.Copy(io.Discard, res.Body) // a body read to its end keeps the connection
 						res.Body.Close()
 					}
 				})

@@ -94,13 +94,17 @@ func Open(ctx context.Context, raw string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// As many idle connections kept as may be open: under load, a pool
+	// that keeps fewer closes connections after each burst and opens them
+	// again (on PostgreSQL a new server process each), which cost more
+	// than the queries on them.
+	conns := 20
 	if dialect == SQLite {
 		// One writer at a time anyway; a few connections serve the readers.
-		db.SetMaxOpenConns(8)
-	} else {
-		db.SetMaxOpenConns(20)
+		conns = 8
 	}
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

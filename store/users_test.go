@@ -396,6 +396,18 @@ func TestPurgeInBatches(t *testing.T) {
 	})
 }
 
+// seededDB is a fresh database of dialect with n inactive accounts (seedInactive).
+func seededDB(b *testing.B, dialect string, n int) (*store.DB, time.Time) {
+	url := storetest.SQLiteURL(b)
+	if dialect == "postgres" {
+		url = storetest.PostgresURL(b)
+	}
+	db := storetest.Open(b, url)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	seedInactive(b, db, url, n, now)
+	return db, now
+}
+
 // BenchmarkPurge100k is the purge of `pforte users purge
 // --last-login-before` of 100,000 inactive accounts, each with a session,
 // a token and a pending mail, store.Batch accounts per transaction. It
@@ -409,13 +421,7 @@ func BenchmarkPurge100k(b *testing.B) {
 			batches := 0
 			for b.Loop() {
 				b.StopTimer()
-				url := storetest.SQLiteURL(b)
-				if dialect == "postgres" {
-					url = storetest.PostgresURL(b)
-				}
-				db := storetest.Open(b, url)
-				now := time.Now().UTC().Truncate(time.Millisecond)
-				seedInactive(b, db, url, n, now)
+				db, now := seededDB(b, dialect, n)
 				b.StartTimer()
 				done := purgeTimed(b, db, day("2019-01-01"), now)
 				b.StopTimer()
@@ -502,13 +508,7 @@ func BenchmarkBulk(b *testing.B) {
 				var notify, purge time.Duration
 				for b.Loop() {
 					b.StopTimer()
-					url := storetest.SQLiteURL(b)
-					if dialect == "postgres" {
-						url = storetest.PostgresURL(b)
-					}
-					db := storetest.Open(b, url)
-					now := time.Now().UTC().Truncate(time.Millisecond)
-					seedInactive(b, db, url, n, now)
+					db, now := seededDB(b, dialect, n)
 					deleteOn := now.AddDate(0, 0, 30)
 					compose := c.InactiveNotices(deleteOn, c.BaseURL+"/anmelden") // as the command does
 					b.StartTimer()

@@ -118,6 +118,18 @@ func (c Composer) InactiveNotice(to string, deleteOn time.Time, loginURL string)
 	})
 }
 
+// InactiveNotices returns InactiveNotice for any address, rendered once:
+// the notice is the same for every account but for its address, and
+// `users notify-inactive` sends it to tens of thousands.
+func (c Composer) InactiveNotices(deleteOn time.Time, loginURL string) func(to string) Message {
+	m := c.InactiveNotice("", deleteOn, loginURL)
+	return func(to string) Message {
+		m := m
+		m.To = to
+		return m
+	}
+}
+
 // compose renders one mail. The templates are embedded and fixed, so an
 // execution error is a programming error that the tests catch: it panics.
 func (c Composer) compose(t mailTemplate, to string, d mailData) Message {

@@ -154,6 +154,18 @@ func TestInactiveNoticeShowsPasswordReset(t *testing.T) {
 	}
 }
 
+// TestInactiveNoticesRenderedOnce: the notice rendered once for many
+// addresses is, for each, the notice rendered for that address alone.
+func TestInactiveNoticesRenderedOnce(t *testing.T) {
+	on, login := time.Date(2025, 3, 3, 12, 0, 0, 0, time.UTC), "https://portal.example.de/anmelden"
+	notices := composer.InactiveNotices(on, login)
+	for _, to := range []string{"anna@example.de", "bernd.müller@example.de"} {
+		if got, want := notices(to), composer.InactiveNotice(to, on, login); got != want {
+			t.Errorf("notice to %s:\n%+v\nwant\n%+v", to, got, want)
+		}
+	}
+}
+
 // TestMailsNameTheChamber: subject, text and signature say which chamber
 // writes, instead of an unnamed team.
 func TestMailsNameTheChamber(t *testing.T) {

@@ -118,15 +118,39 @@ type Service struct {
 // Services lists the services with a launch URL: those for businesses
 // (--require-business) when forBusiness, the others otherwise.
 func (p *Provider) Services(ctx context.Context, forBusiness bool) ([]Service, error) {
+	open, business, err := p.launchable(ctx)
+	if forBusiness {
+		return business, err
+	}
+	return open, err
+}
+
+// ServicesOf lists what /konto offers a member: the services open to
+// every member, then, if linked to a business, those for businesses; one
+// query for both.
+func (p *Provider) ServicesOf(ctx context.Context, linked bool) ([]Service, error) {
+	open, business, err := p.launchable(ctx)
+	if linked {
+		open = append(open, business...)
+	}
+	return open, err
+}
+
+// launchable lists the services with a launch URL, those open to every
+// member and those for businesses.
+func (p *Provider) launchable(ctx context.Context) (open, business []Service, err error) {
 	all, err := p.DB.Q().OIDCClients(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []Service
 	for _, c := range all {
-		if c.LaunchURL != "" && c.RequireBusiness == forBusiness {
-			out = append(out, Service{Name: c.Name, URL: c.LaunchURL})
+		switch {
+		case c.LaunchURL == "":
+		case c.RequireBusiness:
+			business = append(business, Service{Name: c.Name, URL: c.LaunchURL})
+		default:
+			open = append(open, Service{Name: c.Name, URL: c.LaunchURL})
 		}
 	}
-	return out, nil
+	return open, business, nil
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"pforte"
@@ -20,6 +21,8 @@ type Sessions struct {
 	Idle time.Duration
 	Max  time.Duration
 	Now  func() time.Time
+
+	touching sync.Map // hashes of the sessions whose activity is being written
 }
 
 func (s *Sessions) now() time.Time {
@@ -87,7 +90,7 @@ func (s *Sessions) Check(ctx context.Context, id string) (*pforte.Account, *stor
 		return nil, nil, None, nil
 	}
 	hash := pforte.HashSecret(id)
-	st, err := s.DB.Q().SessionByHash(ctx, hash)
+	st, a, err := s.DB.Q().SessionWithAccount(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, None, nil
 	}
@@ -102,19 +105,19 @@ func (s *Sessions) Check(ctx context.Context, id string) (*pforte.Account, *stor
 		s.DB.Q().Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventSessionExpired, AccountID: st.AccountID})
 		return nil, nil, Expired, nil
 	}
-	a, err := s.DB.Q().AccountByID(ctx, st.AccountID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, None, nil
-	}
-	if err != nil {
-		return nil, nil, None, err
-	}
 	// Record the activity, but not more often than a tenth of the idle
 	// time (at most every 5 s): the timeout stays exact to that, and a
 	// page with many requests costs one write, not one per request.
+	// Requests of one page that arrive together would all write, one after
+	// the other on the row's lock: one write per session at a time is
+	// enough, the others' activity is the same moment to the resolution.
 	if now.Sub(st.LastSeenAt) >= min(s.Idle/10, 5*time.Second) {
-		if err := s.DB.Q().TouchSession(ctx, hash, now); err != nil {
-			return nil, nil, None, err
+		if _, busy := s.touching.LoadOrStore(hash, struct{}{}); !busy {
+			err := s.DB.Q().TouchSession(ctx, hash, now)
+			s.touching.Delete(hash)
+			if err != nil {
+				return nil, nil, None, err
+			}
 		}
 		st.LastSeenAt = now
 	}

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,6 +59,50 @@ func TestIdleAndAbsoluteTimeout(t *testing.T) {
 		}
 		if _, _, st, _ := s.Check(ctx, "forged-id"); st != session.None {
 			t.Fatalf("forged id: %v", st)
+		}
+	})
+}
+
+// TestConcurrentChecksRecordActivity: the requests of one page arriving at
+// once are all valid, and the activity they share is recorded, so the
+// idle time starts again for the session on every instance.
+func TestConcurrentChecksRecordActivity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		ctx, db := context.Background(), storetest.Open(t, url)
+		start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		a := &pforte.Account{Email: "p@example.de", CreatedAt: start}
+		db.Q().CreateAccount(ctx, a)
+		var mu sync.Mutex
+		now := start
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		s := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: time.Hour, Now: clock}
+		id, _ := s.Start(ctx, a.ID, "", session.Login{})
+		mu.Lock()
+		now = start.Add(8 * time.Minute)
+		mu.Unlock()
+		var wg sync.WaitGroup
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, _, st, err := s.Check(ctx, id); st != session.Valid || err != nil {
+					t.Errorf("check: %v %v", st, err)
+				}
+			}()
+		}
+		wg.Wait()
+		// Another instance (its own Sessions) sees the activity: 17 minutes
+		// after the start, 9 after the shared activity, the session lives.
+		other := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: time.Hour, Now: clock}
+		st, err := db.Q().SessionByHash(ctx, pforte.HashSecret(id))
+		if err != nil || !st.LastSeenAt.Equal(start.Add(8*time.Minute)) {
+			t.Fatalf("recorded activity %v, %v; want %v", st.LastSeenAt, err, start.Add(8*time.Minute))
+		}
+		mu.Lock()
+		now = start.Add(17 * time.Minute)
+		mu.Unlock()
+		if _, _, st, _ := other.Check(ctx, id); st != session.Valid {
+			t.Fatalf("9 minutes after the shared activity: %v", st)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"pforte"
@@ -13,18 +14,40 @@ const accountColumns = `id, email, role, password_hash, password_set_at, passwor
 	previous_hash, confirmed_at, created_at, last_login_at`
 
 func scanAccount(row interface{ Scan(...any) error }) (*pforte.Account, error) {
-	var a pforte.Account
-	var role string
-	var setAt, expiredAt, confirmedAt, createdAt, lastLogin sql.NullInt64
-	err := row.Scan(&a.ID, &a.Email, &role, &a.PasswordHash, &setAt, &expiredAt,
-		&a.PreviousHash, &confirmedAt, &createdAt, &lastLogin)
-	if err != nil {
+	var a accountScan
+	if err := row.Scan(a.dest()...); err != nil {
 		return nil, notFound(err)
 	}
-	a.Role = pforte.Role(role)
-	a.PasswordSetAt, a.PasswordExpiredAt = fromMS(setAt), fromMS(expiredAt)
-	a.ConfirmedAt, a.CreatedAt, a.LastLoginAt = fromMS(confirmedAt), fromMS(createdAt), fromMS(lastLogin)
-	return &a, nil
+	return a.account(), nil
+}
+
+// accountColumnsOf is accountColumns of the table named alias in a join.
+func accountColumnsOf(alias string) string {
+	cols := strings.Split(accountColumns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// accountScan receives accountColumns from a row.
+type accountScan struct {
+	a                                                pforte.Account
+	role                                             string
+	setAt, expiredAt, confirmedAt, createdAt, lastIn sql.NullInt64
+}
+
+func (s *accountScan) dest() []any {
+	return []any{&s.a.ID, &s.a.Email, &s.role, &s.a.PasswordHash, &s.setAt, &s.expiredAt,
+		&s.a.PreviousHash, &s.confirmedAt, &s.createdAt, &s.lastIn}
+}
+
+func (s *accountScan) account() *pforte.Account {
+	a := s.a
+	a.Role = pforte.Role(s.role)
+	a.PasswordSetAt, a.PasswordExpiredAt = fromMS(s.setAt), fromMS(s.expiredAt)
+	a.ConfirmedAt, a.CreatedAt, a.LastLoginAt = fromMS(s.confirmedAt), fromMS(s.createdAt), fromMS(s.lastIn)
+	return &a
 }
 
 // ErrExists is returned by CreateAccount when the address has an account.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -22,6 +23,39 @@ func (tx *Tx) Enqueue(ctx context.Context, accountID int64, m mail.Message, now 
 	err := tx.q.QueryRowContext(ctx, `INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, acct, m.To, m.Subject, m.Text, m.HTML, now.UnixMilli()).Scan(&id)
 	return id, err
+}
+
+// queued is a mail for the outbox and the account it concerns.
+type queued struct {
+	accountID int64
+	m         mail.Message
+}
+
+// enqueueAll is Enqueue for many mails, one statement per Batch of them.
+func (tx *Tx) enqueueAll(ctx context.Context, mails []queued, now time.Time) error {
+	for len(mails) > 0 {
+		n := min(len(mails), Batch)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at) VALUES `)
+		args := []any{now.UnixMilli()}
+		for i, m := range mails[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			k := len(args)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $1, $1)", k+1, k+2, k+3, k+4, k+5)
+			var acct sql.NullInt64
+			if m.accountID != 0 {
+				acct = sql.NullInt64{Int64: m.accountID, Valid: true}
+			}
+			args = append(args, acct, m.m.To, m.m.Subject, m.m.Text, m.m.HTML)
+		}
+		if _, err := tx.q.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		mails = mails[n:]
+	}
+	return nil
 }
 
 // Outbox is the durable mail queue of a DB; it implements mail.Queue.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"pforte"
 )
 
 // newSID returns a fresh public session name: 128 random bits in hex.
@@ -79,6 +81,27 @@ func (tx *Tx) SessionByHash(ctx context.Context, hash string) (*StoredSession, e
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
 	return &s, nil
+}
+
+var sessionWithAccount = `SELECT s.hash, s.account_id, s.created_at, s.last_seen_at, s.expires_at, s.client,
+	s.sid, s.methods, s.user_agent, ` + accountColumnsOf("a") + `
+	FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = $1`
+
+// SessionWithAccount finds a session by the hash of its id together with
+// its account, in one query: the check every signed-in request makes.
+func (tx *Tx) SessionWithAccount(ctx context.Context, hash string) (*StoredSession, *pforte.Account, error) {
+	var s StoredSession
+	var created, seen, expires sql.NullInt64
+	var sid sql.NullString
+	var acct accountScan
+	err := tx.q.QueryRowContext(ctx, sessionWithAccount, hash).Scan(append([]any{&s.Hash,
+		&s.AccountID, &created, &seen, &expires, &s.Client, &sid, &s.Methods, &s.UserAgent}, acct.dest()...)...)
+	if err != nil {
+		return nil, nil, notFound(err)
+	}
+	s.SID = sid.String
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
+	return &s, acct.account(), nil
 }
 
 // TouchSession records activity: the idle timeout starts again from now.

@@ -40,7 +40,8 @@ const (
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
-	path    string // the SQLite file
+	path    string  // the SQLite file
+	q       queryer // for Q: db.sql, or its prepared statements on SQLite
 }
 
 // ParseURL tells the dialect of a PFORTE_DATABASE value and the driver's
@@ -93,13 +94,17 @@ func Open(ctx context.Context, raw string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// As many idle connections kept as may be open: under load, a pool
+	// that keeps fewer closes connections after each burst and opens them
+	// again (on PostgreSQL a new server process each), which cost more
+	// than the queries on them.
+	conns := 20
 	if dialect == SQLite {
 		// One writer at a time anyway; a few connections serve the readers.
-		db.SetMaxOpenConns(8)
-	} else {
-		db.SetMaxOpenConns(20)
+		conns = 8
 	}
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -117,9 +122,10 @@ func Open(ctx context.Context, raw string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: %w", dialect, err)
 	}
-	d := &DB{sql: db, dialect: dialect}
+	d := &DB{sql: db, dialect: dialect, q: db}
 	if dialect == SQLite {
 		d.path = sqlitePath(raw)
+		d.q = &prepared{db: db}
 	}
 	return d, nil
 }
@@ -128,7 +134,12 @@ func Open(ctx context.Context, raw string) (*DB, error) {
 func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the connection pool.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	if p, ok := db.q.(*prepared); ok {
+		p.close()
+	}
+	return db.sql.Close()
+}
 
 // Ping checks that the database answers (for /healthz).
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
@@ -184,7 +195,7 @@ type Tx struct {
 }
 
 // Q returns a Tx whose queries run on their own, outside a transaction.
-func (db *DB) Q() *Tx { return &Tx{q: db.sql} }
+func (db *DB) Q() *Tx { return &Tx{q: db.q} }
 
 // Tx runs fn in one transaction: committed if fn returns nil, rolled back
 // otherwise (also on panic).

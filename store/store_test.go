@@ -129,6 +129,16 @@ func TestSessions(t *testing.T) {
 		if err != nil || s.LastSeenAt.UnixMilli() != later.UnixMilli() {
 			t.Fatalf("touch: %+v %v", s, err)
 		}
+		// The signed-in check reads session and account in one query.
+		ws, wa, err := db.Q().SessionWithAccount(ctx, "s1")
+		if err != nil || ws.Hash != "s1" || ws.AccountID != a.ID || ws.LastSeenAt.UnixMilli() != later.UnixMilli() ||
+			ws.SID != s.SID || ws.ExpiresAt.UnixMilli() != s.ExpiresAt.UnixMilli() || wa.ID != a.ID || wa.Email != a.Email ||
+			wa.CreatedAt.UnixMilli() != now.UnixMilli() {
+			t.Fatalf("session with account: %+v %+v %v", ws, wa, err)
+		}
+		if _, _, err := db.Q().SessionWithAccount(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown session: %v", err)
+		}
 		if n, err := db.Q().DeleteSessionsOf(ctx, a.ID, "s1"); err != nil || n != 2 {
 			t.Fatalf("delete others: %d %v", n, err)
 		}

@@ -305,19 +305,25 @@ func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Tim
 			if batch, err = tx.unwarned(ctx, cutoff, after, Batch); err != nil {
 				return err
 			}
+			all := make([]int64, len(batch))
+			for i, a := range batch {
+				all[i] = a.ID
+			}
+			fresh, err := tx.recordNotices(ctx, all, cutoff, deleteOn, now)
+			if err != nil {
+				return err
+			}
 			ids = ids[:0]
+			var mails []queued
 			for _, a := range batch {
-				fresh, err := tx.RecordNotice(ctx, a.ID, cutoff, deleteOn, now)
-				if err != nil {
-					return err
-				}
-				if !fresh {
+				if !fresh[a.ID] {
 					continue // another run was faster
 				}
-				if _, err := tx.Enqueue(ctx, a.ID, compose(a.Email), now); err != nil {
-					return err
-				}
+				mails = append(mails, queued{a.ID, compose(a.Email)})
 				ids = append(ids, a.ID)
+			}
+			if err := tx.enqueueAll(ctx, mails, now); err != nil {
+				return err
 			}
 			return tx.auditEach(ctx, now, pforte.EventInactiveNotified, ids, detail)
 		})
@@ -330,6 +336,39 @@ func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Tim
 		}
 		after = batch[len(batch)-1].ID
 	}
+}
+
+// recordNotices is RecordNotice for many accounts in one statement; it
+// returns those that had not been warned about cutoff yet.
+func (tx *Tx) recordNotices(ctx context.Context, ids []int64, cutoff, deleteOn, now time.Time) (map[int64]bool, error) {
+	fresh := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return fresh, nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO inactive_notices (account_id, cutoff, delete_on, notified_at) VALUES `)
+	args := []any{cutoff.UnixMilli(), deleteOn.UnixMilli(), now.UnixMilli()}
+	for i, id := range ids {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "($%d, $1, $2, $3)", i+4)
+		args = append(args, id)
+	}
+	q.WriteString(` ON CONFLICT (account_id, cutoff) DO NOTHING RETURNING account_id`)
+	rows, err := tx.q.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		fresh[id] = true
+	}
+	return fresh, rows.Err()
 }
 
 // auditEach appends one entry of event ev per account, in one statement.

@@ -253,17 +253,30 @@ func TestNotifyInactive(t *testing.T) {
 		}
 		c := mail.Composer{BaseURL: "https://portal.example", Product: "Kundenportal", Contact: "k@example.de"}
 		compose := func(to string) mail.Message { return c.InactiveNotice(to, deleteOn, c.BaseURL+"/anmelden") }
+		// One account was warned already (a run that was faster): it gets no second mail.
+		warned, _ := db.Q().AccountByEmail(ctx, "alt0003@example.de")
+		if fresh, err := db.Q().RecordNotice(ctx, warned.ID, cutoff, deleteOn, now); err != nil || !fresh {
+			t.Fatalf("record notice: %v %v", fresh, err)
+		}
 		n, err := db.NotifyInactive(ctx, cutoff, deleteOn, now, compose)
-		if err != nil || n != store.Batch+2 {
+		if err != nil || n != store.Batch+1 {
 			t.Fatalf("notified %d, %v", n, err)
 		}
 		if n, err := db.NotifyInactive(ctx, cutoff, deleteOn, now, compose); err != nil || n != 0 {
 			t.Fatalf("second run notified %d, %v", n, err)
 		}
-		if d, _ := (store.Outbox{DB: db}).Depth(ctx); d != store.Batch+2 {
+		if d, _ := (store.Outbox{DB: db}).Depth(ctx); d != store.Batch+1 {
 			t.Fatalf("outbox holds %d", d)
 		}
-		mails, _ := store.Outbox{DB: db}.RecentMails(ctx, 1)
+		mails, _ := store.Outbox{DB: db}.RecentMails(ctx, store.Batch+10)
+		to := map[string]int{}
+		for _, m := range mails {
+			to[m.To]++
+		}
+		if len(mails) != store.Batch+1 || len(to) != store.Batch+1 || to["alt0003@example.de"] != 0 || to["aktiv@example.de"] != 0 ||
+			to["alt0000@example.de"] != 1 || to[fmt.Sprintf("alt%04d@example.de", store.Batch+1)] != 1 {
+			t.Fatalf("%d mails to %d addresses", len(mails), len(to))
+		}
 		if !strings.Contains(mails[0].Subject, "gelöscht") || !strings.Contains(mails[0].Text, "https://portal.example/anmelden") {
 			t.Fatalf("mail: %+v", mails[0])
 		}
@@ -383,6 +396,18 @@ func TestPurgeInBatches(t *testing.T) {
 	})
 }
 
+// seededDB is a fresh database of dialect with n inactive accounts (seedInactive).
+func seededDB(b *testing.B, dialect string, n int) (*store.DB, time.Time) {
+	url := storetest.SQLiteURL(b)
+	if dialect == "postgres" {
+		url = storetest.PostgresURL(b)
+	}
+	db := storetest.Open(b, url)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	seedInactive(b, db, url, n, now)
+	return db, now
+}
+
 // BenchmarkPurge100k is the purge of `pforte users purge
 // --last-login-before` of 100,000 inactive accounts, each with a session,
 // a token and a pending mail, store.Batch accounts per transaction. It
@@ -396,13 +421,7 @@ func BenchmarkPurge100k(b *testing.B) {
 			batches := 0
 			for b.Loop() {
 				b.StopTimer()
-				url := storetest.SQLiteURL(b)
-				if dialect == "postgres" {
-					url = storetest.PostgresURL(b)
-				}
-				db := storetest.Open(b, url)
-				now := time.Now().UTC().Truncate(time.Millisecond)
-				seedInactive(b, db, url, n, now)
+				db, now := seededDB(b, dialect, n)
 				b.StartTimer()
 				done := purgeTimed(b, db, day("2019-01-01"), now)
 				b.StopTimer()
@@ -472,4 +491,52 @@ func refuseKaputt(url string) []string {
 	return []string{`CREATE FUNCTION refuse_kaputt() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN IF NEW.email = 'kaputt@example.de' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`,
 		`CREATE TRIGGER refuse_kaputt BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION refuse_kaputt()`}
+}
+
+// BenchmarkBulk times the bulk commands' store work (`users
+// notify-inactive`, then `users purge`) on 10,000, 50,000 and 100,000
+// inactive accounts on both databases and reports the cost per account:
+// linear work keeps µs/account level as the input grows tenfold. Run once
+// per size:
+//
+//	CI=true go test -run '^$' -bench Bulk -benchtime 1x ./store
+func BenchmarkBulk(b *testing.B) {
+	c := mail.Composer{BaseURL: "https://portal.example", Product: "Kundenportal", Contact: "k@example.de"}
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		for _, n := range []int{10_000, 50_000, 100_000} {
+			b.Run(fmt.Sprintf("%s/%dk", dialect, n/1000), func(b *testing.B) {
+				var notify, purge time.Duration
+				for b.Loop() {
+					b.StopTimer()
+					db, now := seededDB(b, dialect, n)
+					deleteOn := now.AddDate(0, 0, 30)
+					compose := c.InactiveNotices(deleteOn, c.BaseURL+"/anmelden") // as the command does
+					b.StartTimer()
+					start := time.Now()
+					k, err := db.NotifyInactive(context.Background(), day("2019-01-01"), deleteOn, now, compose)
+					notify += time.Since(start)
+					if err != nil || k != n {
+						b.Fatalf("notified %d, %v", k, err)
+					}
+					start = time.Now()
+					total := 0
+					for _, p := range purgeTimed(b, db, day("2019-01-01"), now) {
+						total += p.n
+					}
+					purge += time.Since(start)
+					b.StopTimer()
+					if total != n {
+						b.Fatalf("purged %d, want %d", total, n)
+					}
+					db.Close()
+					b.StartTimer()
+				}
+				per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n*b.N) }
+				b.ReportMetric(notify.Seconds()/float64(b.N), "notify-s")
+				b.ReportMetric(per(notify), "notify-µs/account")
+				b.ReportMetric(purge.Seconds()/float64(b.N), "purge-s")
+				b.ReportMetric(per(purge), "purge-µs/account")
+			})
+		}
+	}
 }

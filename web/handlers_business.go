@@ -210,14 +210,9 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, notice st
 	if page.Pending, err = s.db.Q().OwnPINRequests(r.Context(), a.ID, time.Now().Add(-pendingShown)); err == nil {
 		page.PreviousLogin, err = s.db.Q().PreviousLogin(r.Context(), a.ID)
 	}
-	if err == nil {
-		page.Services, err = s.services(r, false)
-	}
-	if err == nil && len(list) > 0 {
+	if err == nil && s.oidc != nil {
 		// A member linked to a business can open its services too.
-		var more []oidc.Service
-		more, err = s.services(r, true)
-		page.Services = append(page.Services, more...)
+		page.Services, err = s.oidc.ServicesOf(r.Context(), len(list) > 0)
 	}
 	if err != nil {
 		s.renderError(w, r, err)

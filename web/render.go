@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -140,6 +141,10 @@ func (s *Server) viewer(r *http.Request) *pforte.Account {
 }
 
 // render writes page name with status.
+// renderBuffers hold pages while they are rendered (a page is sent only
+// once it rendered without error), reused instead of grown anew each time.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	t, ok := s.pages.byName[name]
 	if !ok {
@@ -153,8 +158,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Idle = s.cfg.SessionIdle
 	v.BaseURL = s.baseURL()
 	v.Policy = s.cfg.Policy
-	v.Rules = s.cfg.Policy.Rules()
-	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSON())
+	v.Rules = s.rules
+	v.PolicyJSON = s.policyJSON
 	v.Codes = pforte.Codes
 	v.Passkeys = s.passkeysOn()
 	if v.Account == nil {
@@ -163,8 +168,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if v.Account != nil {
 		v.IdleSeconds = int(s.cfg.SessionIdle.Seconds())
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, v); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // an odd huge page does not stay in the pool
+			buf.Reset()
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := t.Execute(buf, v); err != nil {
 		s.log.Error("render", "page", name, "err", err)
 		http.Error(w, "Interner Fehler", http.StatusInternalServerError)
 		return

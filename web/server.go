@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"pforte/metrics"
 	"pforte/mfa"
 	"pforte/oidc"
+	"pforte/policy"
 	"pforte/session"
 	"pforte/store"
 	"pforte/throttle"
@@ -49,6 +51,11 @@ type Server struct {
 	guideOnce sync.Once
 	guide     []byte
 	guideErr  error
+
+	// rules and policyJSON are the password policy as every page shows
+	// it: worked out once, not on every render.
+	rules      []policy.RuleInfo
+	policyJSON template.JS
 }
 
 // Deps are the parts a Server is built from.
@@ -82,7 +89,8 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC}
+		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC,
+		rules: d.Config.Policy.Rules(), policyJSON: template.JS(d.Config.Policy.BrowserJSON())}
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err
 	}

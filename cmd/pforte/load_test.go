@@ -1,10 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 
 	"pforte/store/storetest"
@@ -41,6 +46,7 @@ func BenchmarkPortal(b *testing.B) {
 						if err != nil || res.StatusCode != 200 {
 							b.Fatalf("%s: %v %v", path, err, res)
 						}
+						io.Copy(io.Discard, res.Body) // a body read to its end keeps the connection
 						res.Body.Close()
 					}
 				})
@@ -84,4 +90,59 @@ func report(b *testing.B) {
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+}
+
+// TestLoginMemoryBounded: 64 logins at once with 64 MiB hashes keep the
+// process's peak RSS (portal and test clients) within the hashes that may
+// run at once (two per core) and 100 MiB. The logins are to unknown
+// addresses: they cost a full hash each, like any login, and no
+// per-account throttle gets in the way.
+func TestLoginMemoryBounded(t *testing.T) {
+	const logins = 64
+	params := map[string]string{"PFORTE_ARGON2": "m=65536,t=1,p=2", "PFORTE_LOG_LEVEL": "error"}
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		p := startPortal(t, dbURL, params)
+		// The measurement starts from what the portal holds now, not from
+		// what an earlier test in this process left behind.
+		debug.FreeOSMemory()
+		if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+			t.Fatalf("resetting the peak RSS: %v", err)
+		}
+		var wg sync.WaitGroup
+		for i := range logins {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pg := p.post(p.newClient(), "/anmelden", url.Values{"email": {fmt.Sprintf("niemand%d@example.de", i)}, "password": {goodPW}})
+				if pg.Status != 401 && pg.Status != 200 {
+					t.Errorf("login %d: %d %s", i, pg.Status, pg.Code())
+				}
+			}()
+		}
+		wg.Wait()
+		limit := float64(2*runtime.NumCPU()*64) + 100
+		peak := peakRSS(t)
+		t.Logf("peak RSS %.0f MiB at %d concurrent logins (limit %.0f MiB)", peak, logins, limit)
+		if peak > limit {
+			t.Fatalf("peak RSS %.0f MiB, want at most %.0f MiB", peak, limit)
+		}
+	})
+}
+
+// peakRSS is the process's peak resident set size in MiB (VmHWM).
+func peakRSS(t *testing.T) float64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb float64
+			fmt.Sscan(strings.TrimSpace(v), &kb)
+			return kb / 1024
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
 }

@@ -279,6 +279,9 @@ func TestServiceForBusinesses(t *testing.T) {
 		if pg := p.get(c, "/betrieb/4712/"); !strings.Contains(pg.Body, "https://betrieb.example/start") {
 			t.Error("/betrieb/4712/ does not list the service")
 		}
+		if k := p.get(c, "/konto"); !strings.Contains(k.Body, "https://betrieb.example/start") {
+			t.Error("/konto does not offer the business service to a linked account")
+		}
 		// Userinfo tells what is true now: an unlinked business is gone
 		// (for a service for everyone; the one for businesses loses its
 		// grant with the last link).

@@ -1,0 +1,312 @@
+// Command pforte-load measures a running Pforte from outside, over HTTP
+// with keep-alive clients, and prints what the README's numbers are: the
+// signed-in page (GET /konto) beside a bare net/http handler it starts
+// itself and serves with the same client, and logins beside the
+// machine's hash capacity (cores ÷ CPU-seconds of one argon2id hash).
+//
+//	go run ./cmd/pforte-load -url http://127.0.0.1:8080 -email a@example.de -password '…' \
+//	    -argon2 m=19456,t=2,p=1 -pid $(pidof pforte)
+//
+// The account must exist and be confirmed. The portal throttles logins
+// per account, so for the login runs -email may hold a %d: client i signs
+// in as that address with i (0 to the most clients - 1, same password);
+// /konto uses the account of client 0. the portal should run with
+// PFORTE_RATE_LIMITS=off (else the load meets the per-client limits) and
+// -argon2 must be its PFORTE_ARGON2. With -pid (a process on this
+// machine) it also reads the server's CPU time per login and its peak
+// RSS from /proc.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"pforte/password"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "pforte-load:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	url, email, password, argon2 string
+	pageClients                  int
+	loginClients                 []int
+	duration                     time.Duration
+	pid                          int
+}
+
+func parse(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("pforte-load", flag.ContinueOnError)
+	fs.StringVar(&o.url, "url", "http://127.0.0.1:8080", "the running portal")
+	fs.StringVar(&o.email, "email", "", "a confirmed account's address; with %d one per login client (last%d@example.de)")
+	fs.StringVar(&o.password, "password", "", "its password")
+	fs.StringVar(&o.argon2, "argon2", password.DefaultParams.String(), "the portal's PFORTE_ARGON2")
+	fs.IntVar(&o.pageClients, "page-clients", 32, "concurrent clients for GET /konto and the bare handler")
+	logins := fs.String("login-clients", "8,64", "concurrent clients for logins (comma-separated runs)")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each run")
+	fs.IntVar(&o.pid, "pid", 0, "the portal's process id, to read its CPU time and peak RSS from /proc")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.email == "" || o.password == "" {
+		return o, errors.New("-email and -password are needed")
+	}
+	for _, s := range strings.Split(*logins, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("-login-clients: %q", s)
+		}
+		o.loginClients = append(o.loginClients, n)
+	}
+	return o, nil
+}
+
+func run(args []string, out io.Writer) error {
+	o, err := parse(args)
+	if err != nil {
+		return err
+	}
+	params, err := password.ParseParams(o.argon2)
+	if err != nil {
+		return fmt.Errorf("-argon2: %w", err)
+	}
+	transport := &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}
+	jar, _ := cookiejar.New(nil)
+	signedIn := &http.Client{Transport: transport, Jar: jar, CheckRedirect: noRedirect}
+	if err := login(signedIn, o, 0); err != nil {
+		return err
+	}
+	page, err := get(signedIn, o.url+"/konto")
+	if err != nil {
+		return err
+	}
+
+	// The bare handler serves the same bytes as /konto did.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	bare := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	})}
+	go bare.Serve(ln)
+	defer bare.Shutdown(context.Background())
+
+	fmt.Fprintf(out, "Pforte at %s, %d cores, GOMAXPROCS %d, %s each run\n\n", o.url, runtime.NumCPU(), runtime.GOMAXPROCS(0), o.duration)
+	base := measure(o.pageClients, o.duration, func() error { _, err := get(signedIn, "http://"+ln.Addr().String()+"/"); return err })
+	konto := measure(o.pageClients, o.duration, func() error { _, err := get(signedIn, o.url+"/konto"); return err })
+	fmt.Fprintf(out, "bare handler   %d clients: %s\n", o.pageClients, base)
+	fmt.Fprintf(out, "GET /konto     %d clients: %s\n", o.pageClients, konto)
+	fmt.Fprintf(out, "  ratio /konto ÷ bare handler: %.2f\n\n", konto.rate()/base.rate())
+
+	perHash := hashCPU(params)
+	capacity := float64(runtime.NumCPU()) / perHash.Seconds()
+	fmt.Fprintf(out, "argon2id %s: %.1f ms CPU per hash, capacity %.1f hashes/s\n", params, ms(perHash), capacity)
+	if o.pid != 0 {
+		resetPeak(o.pid)
+	}
+	for _, n := range o.loginClients {
+		cpu0 := procCPU(o.pid)
+		r := measureEach(n, o.duration, func(i int) error {
+			c := &http.Client{Transport: transport, CheckRedirect: noRedirect}
+			return login(c, o, i)
+		})
+		line := fmt.Sprintf("logins %3d clients: %s, %.2f of capacity", n, r, r.rate()/capacity)
+		if o.pid != 0 && r.n > 0 {
+			used := procCPU(o.pid) - cpu0
+			line += fmt.Sprintf(", server CPU per login %.2f hashes", used.Seconds()/float64(r.n)/perHash.Seconds())
+		}
+		fmt.Fprintln(out, line)
+	}
+	if o.pid != 0 {
+		fmt.Fprintf(out, "server peak RSS during the logins: %s\n", peakRSS(o.pid))
+	}
+	return nil
+}
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func login(c *http.Client, o options, i int) error {
+	email := o.email
+	if strings.Contains(email, "%d") {
+		email = fmt.Sprintf(email, i)
+	}
+	form := url.Values{"email": {email}, "password": {o.password}}.Encode()
+	res, err := c.Post(o.url+"/anmelden", "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/konto") {
+		return fmt.Errorf("login as %s: %s to %q (is the account confirmed, the password right, PFORTE_RATE_LIMITS=off?)", email, res.Status, res.Header.Get("Location"))
+	}
+	return nil
+}
+
+func get(c *http.Client, u string) ([]byte, error) {
+	res, err := c.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", u, res.Status)
+	}
+	return b.Bytes(), nil
+}
+
+// result is one run: requests done, time taken, each request's latency.
+type result struct {
+	n       int
+	elapsed time.Duration
+	lat     []time.Duration
+	err     error
+}
+
+func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
+
+func (r result) String() string {
+	if r.err != nil {
+		return "failed: " + r.err.Error()
+	}
+	slices.Sort(r.lat)
+	q := func(p float64) float64 { return ms(r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))]) }
+	return fmt.Sprintf("%7.0f req/s, p50 %.1f ms, p99 %.1f ms", r.rate(), q(0.50), q(0.99))
+}
+
+// measure runs do from clients goroutines for d and collects the latencies.
+func measure(clients int, d time.Duration, do func() error) result {
+	return measureEach(clients, d, func(int) error { return do() })
+}
+
+// measureEach is measure with the client's number passed to do.
+func measureEach(clients int, d time.Duration, do func(i int) error) result {
+	var mu sync.Mutex
+	var all []time.Duration
+	var first error
+	start := time.Now()
+	end := start.Add(d)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			for time.Now().Before(end) {
+				t := time.Now()
+				if err := do(i); err != nil {
+					mu.Lock()
+					first = cmp(first, err)
+					mu.Unlock()
+					break
+				}
+				lat = append(lat, time.Since(t))
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	r := result{n: len(all), elapsed: time.Since(start), lat: all, err: first}
+	if r.n == 0 && r.err == nil {
+		r.err = errors.New("no request finished")
+	}
+	return r
+}
+
+func cmp(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// hashCPU is the CPU time of one argon2id hash with p, measured here.
+func hashCPU(p password.Params) time.Duration {
+	const n = 20
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	salt := make([]byte, 16)
+	argon2.IDKey([]byte("warm-up"), salt, p.Time, p.Memory, p.Threads, 32)
+	runtime.GC()
+	c0 := selfCPU()
+	for range n {
+		argon2.IDKey([]byte("pforte-load"), salt, p.Time, p.Memory, p.Threads, 32)
+	}
+	return (selfCPU() - c0) / n
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procCPU is the CPU time (user and system) of process pid so far.
+func procCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (in parentheses): utime and stime are 14 and 15.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(u+st) * time.Second / ticks
+}
+
+func resetPeak(pid int) {
+	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
+func peakRSS(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return err.Error()
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
+		}
+	}
+	return "unknown"
+}

@@ -17,6 +17,7 @@ import (
 	"pforte/account"
 	"pforte/business"
 	"pforte/config"
+	"pforte/locale"
 	"pforte/metrics"
 	"pforte/mfa"
 	"pforte/oidc"
@@ -36,6 +37,7 @@ type Server struct {
 	metrics  *metrics.Metrics
 	log      *slog.Logger
 	pages    *pages
+	catalog  *locale.Catalog
 
 	businesses *business.Service
 	mfa        *mfa.Service
@@ -77,12 +79,16 @@ type Deps struct {
 // New returns the whole portal as one http.Handler: routes, middleware
 // and cross-origin protection.
 func New(d Deps) (http.Handler, error) {
-	p, err := loadPages()
+	cat, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	p, err := loadPages(cat)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC}
+		log: d.Log, pages: p, catalog: cat, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC}
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func (s *Service) queueReset(ctx context.Context, tx *store.Tx, a *pforte.Accoun
 		CreatedAt: now, ExpiresAt: now.Add(s.ResetTTL)}); err != nil {
 		return err
 	}
-	_, err := tx.Enqueue(ctx, a.ID, s.Mail.Reset(a.Email, s.link(ResetPath, raw), s.ResetTTL), now)
+	_, err := tx.Enqueue(ctx, a.ID, tx.MailIn(ctx, s.Mail, a.ID).Reset(a.Email, s.link(ResetPath, raw), s.ResetTTL), now)
 	return err
 }
 
@@ -99,7 +99,7 @@ func (s *Service) Reset(ctx context.Context, raw, pw, repeat string, hasRepeat b
 		if _, err := tx.DeleteSessionsOf(ctx, a.ID, ""); err != nil {
 			return err
 		}
-		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.PasswordChanged(a.Email, now), now); err != nil {
+		if _, err := tx.Enqueue(ctx, a.ID, tx.MailIn(ctx, s.Mail, a.ID).PasswordChanged(a.Email, now), now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, pforte.EventResetDone, a.ID, client, "")
@@ -148,7 +148,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 		if _, err := tx.DeleteSessionsOf(ctx, a.ID, keepSession); err != nil {
 			return err
 		}
-		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.PasswordChanged(a.Email, now), now); err != nil {
+		if _, err := tx.Enqueue(ctx, a.ID, tx.MailIn(ctx, s.Mail, a.ID).PasswordChanged(a.Email, now), now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, pforte.EventPasswordChanged, a.ID, client, "")

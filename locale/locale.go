@@ -5,12 +5,14 @@
 package locale
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"io/fs"
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"pforte"
 
@@ -219,4 +221,31 @@ func (c *Catalog) Translate(l Lang, german string) string {
 		return german
 	}
 	return c.Must(l, id)
+}
+
+// Embedded is the catalog of the embedded files, loaded once. The files
+// are part of the program, so a broken one is a bug the tests catch: it
+// panics.
+var Embedded = sync.OnceValue(func() *Catalog {
+	c, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return c
+})
+
+type ctxKey struct{}
+
+// WithLang returns ctx carrying the language of the request it serves, so
+// that a service can write a new account's first mail in it.
+func WithLang(ctx context.Context, l Lang) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// From is the language ctx carries; German if none.
+func From(ctx context.Context) Lang {
+	if l, ok := ctx.Value(ctxKey{}).(Lang); ok {
+		return l
+	}
+	return German
 }

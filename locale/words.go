@@ -2,11 +2,9 @@ package locale
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"pforte"
-	"pforte/throttle"
 )
 
 // Dates and durations in each language; German is pforte's wording (one
@@ -43,38 +41,21 @@ func Duration(l Lang, d time.Duration) string {
 	if l != English {
 		return pforte.GermanDuration(d)
 	}
-	minutes := int64((d + time.Minute - 1) / time.Minute)
-	if minutes < 1 {
-		minutes = 1
-	}
-	hours, minutes := minutes/60, minutes%60
-	var parts []string
-	if hours > 0 {
-		parts = append(parts, count(hours, "hour", "hours"))
-	}
-	if minutes > 0 {
-		parts = append(parts, count(minutes, "minute", "minutes"))
-	}
-	return strings.Join(parts, " and ")
+	return pforte.DurationIn(d, "hour", "hours", "minute", "minutes", " and ")
 }
 
-func count(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-// Wait writes a wait of secs seconds in l, as throttle.Wait does in German.
+// Wait writes a wait of secs seconds in l: seconds below a minute and a
+// half, else as Duration ("30 Sekunden", "2 Minuten").
 func Wait(l Lang, secs int) string {
-	if l != English {
-		return throttle.Wait(secs)
+	one, many := "Sekunde", "Sekunden"
+	if l == English {
+		one, many = "second", "seconds"
 	}
 	switch {
 	case secs <= 1:
-		return "1 second"
+		return "1 " + one
 	case secs < 90:
-		return fmt.Sprintf("%d seconds", secs)
+		return fmt.Sprintf("%d %s", secs, many)
 	}
 	return Duration(l, time.Duration(secs)*time.Second)
 }

@@ -1,6 +1,11 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"pforte/locale"
+	"pforte/mail"
+)
 
 // SetLanguage stores the language of the account's mails ("de", "en").
 func (tx *Tx) SetLanguage(ctx context.Context, accountID int64, lang string) error {
@@ -18,4 +23,14 @@ func (tx *Tx) Language(ctx context.Context, accountID int64) (string, error) {
 // SetLanguage stores the language of the account's mails, on its own.
 func (db *DB) SetLanguage(ctx context.Context, accountID int64, lang string) error {
 	return db.Q().SetLanguage(ctx, accountID, lang)
+}
+
+// MailIn is c writing in the language the account's member last used;
+// in the language of ctx (the request's) for no or an unknown account.
+func (tx *Tx) MailIn(ctx context.Context, c mail.Composer, accountID int64) mail.Composer {
+	lang, err := tx.Language(ctx, accountID)
+	if err != nil {
+		return c.In(string(locale.From(ctx)))
+	}
+	return c.In(lang)
 }

@@ -19,8 +19,12 @@ func (tx *Tx) Enqueue(ctx context.Context, accountID int64, m mail.Message, now 
 		acct = sql.NullInt64{Int64: accountID, Valid: true}
 	}
 	var id int64
-	err := tx.q.QueryRowContext(ctx, `INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, acct, m.To, m.Subject, m.Text, m.HTML, now.UnixMilli()).Scan(&id)
+	lang := m.Language
+	if lang == "" {
+		lang = "de"
+	}
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at, language)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id`, acct, m.To, m.Subject, m.Text, m.HTML, now.UnixMilli(), lang).Scan(&id)
 	return id, err
 }
 
@@ -50,8 +54,8 @@ func (o Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 		}
 		err = o.DB.sql.QueryRowContext(ctx, `UPDATE outbox SET lease_until = $1, attempts = attempts + 1
 			WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL AND lease_until <= $3
-			RETURNING id, recipient, subject, text_body, html_body, attempts`,
-			now.Add(lease).UnixMilli(), id, now.UnixMilli()).Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.Attempts)
+			RETURNING id, recipient, subject, text_body, html_body, attempts, language`,
+			now.Add(lease).UnixMilli(), id, now.UnixMilli()).Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.Attempts, &m.Language)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // another worker was faster
 		}

@@ -293,7 +293,7 @@ func (tx *Tx) RecordNotice(ctx context.Context, accountID int64, cutoff, deleteO
 // in one transaction with its notice and an audit entry, Batch accounts
 // per transaction: a second run, or one after an interruption, mails
 // nobody twice. The mails leave with the outbox worker of `pforte serve`.
-func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Time, compose func(email string) mail.Message) (int, error) {
+func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Time, compose func(email, lang string) mail.Message) (int, error) {
 	total := 0
 	var after int64
 	detail := "Löschung geplant am " + deleteOn.In(pforte.DateZone).Format(time.DateOnly)
@@ -314,7 +314,11 @@ func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Tim
 				if !fresh {
 					continue // another run was faster
 				}
-				if _, err := tx.Enqueue(ctx, a.ID, compose(a.Email), now); err != nil {
+				lang, err := tx.Language(ctx, a.ID)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Enqueue(ctx, a.ID, compose(a.Email, lang), now); err != nil {
 					return err
 				}
 				ids = append(ids, a.ID)

@@ -252,7 +252,9 @@ func TestNotifyInactive(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := mail.Composer{BaseURL: "https://portal.example", Product: "Kundenportal", Contact: "k@example.de"}
-		compose := func(to string) mail.Message { return c.InactiveNotice(to, deleteOn, c.BaseURL+"/anmelden") }
+		compose := func(to, lang string) mail.Message {
+			return c.In(lang).InactiveNotice(to, deleteOn, c.BaseURL+"/anmelden")
+		}
 		n, err := db.NotifyInactive(ctx, cutoff, deleteOn, now, compose)
 		if err != nil || n != store.Batch+2 {
 			t.Fatalf("notified %d, %v", n, err)

@@ -2,8 +2,11 @@ package web
 
 import (
 	"context"
+	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"pforte"
@@ -17,15 +20,8 @@ import (
 
 const langCookie = "pforte_lang"
 
-type langKey struct{}
-
 // langOf is the language the language middleware chose for r.
-func langOf(r *http.Request) locale.Lang {
-	if l, ok := r.Context().Value(langKey{}).(locale.Lang); ok {
-		return l
-	}
-	return locale.German
-}
+func langOf(r *http.Request) locale.Lang { return locale.From(r.Context()) }
 
 // language picks the language of each request and, for ?lang=, remembers it.
 func (s *Server) language(next http.Handler) http.Handler {
@@ -44,7 +40,7 @@ func (s *Server) language(next http.Handler) http.Handler {
 			lang = locale.Match(r.Header.Get("Accept-Language"))
 		}
 		w.Header().Add("Vary", "Accept-Language, Cookie")
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey{}, lang)))
+		next.ServeHTTP(w, r.WithContext(locale.WithLang(r.Context(), lang)))
 	})
 }
 
@@ -87,6 +83,7 @@ func (s *Server) localize(r *http.Request, v *view) {
 	lang := langOf(r)
 	v.Lang = lang
 	v.Switch = switchLinks(r, lang)
+	v.ScriptTexts = s.scriptTexts[lang]
 	if s.catalog.Has(lang, v.Title) {
 		v.Title = s.catalog.Must(lang, v.Title)
 	}
@@ -98,6 +95,26 @@ func (s *Server) localize(r *http.Request, v *view) {
 		e.Message = s.catalog.Translate(lang, e.Message)
 		v.Error = &e
 	}
+}
+
+// scriptTextsOf are the js.* messages of each language as JSON for the
+// page scripts (encoding/json escapes <, > and &: safe in a script element).
+func scriptTextsOf(cat *locale.Catalog) (map[locale.Lang]template.JS, error) {
+	out := map[locale.Lang]template.JS{}
+	for _, l := range locale.Langs {
+		texts := map[string]string{}
+		for _, id := range cat.IDs(l) {
+			if strings.HasPrefix(id, "js.") {
+				texts[id] = cat.Must(l, id)
+			}
+		}
+		b, err := json.Marshal(texts)
+		if err != nil {
+			return nil, err
+		}
+		out[l] = template.JS(b)
+	}
+	return out, nil
 }
 
 // codesIn is the one list of codes with titles and remedies in lang.

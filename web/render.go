@@ -150,6 +150,8 @@ type view struct {
 	Wide bool
 
 	rules ruleLabels
+	// ScriptTexts are the texts of the page scripts, as JSON.
+	ScriptTexts template.JS
 
 	// Lang is the page's language (<html lang>); Switch the links of the
 	// language switch.

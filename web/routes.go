@@ -111,5 +111,5 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("/", s.handleNotFound())
 
-	return s.recoverPanics(s.securityHeaders(s.observe(s.crossOrigin(s.limitBody(s.language(mux))))))
+	return s.recoverPanics(s.language(s.securityHeaders(s.observe(s.crossOrigin(s.limitBody(mux))))))
 }

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -38,6 +39,8 @@ type Server struct {
 	log      *slog.Logger
 	pages    *pages
 	catalog  *locale.Catalog
+	// scriptTexts are the page scripts' texts per language (JSON).
+	scriptTexts map[locale.Lang]template.JS
 
 	businesses *business.Service
 	mfa        *mfa.Service
@@ -89,6 +92,9 @@ func New(d Deps) (http.Handler, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
 		log: d.Log, pages: p, catalog: cat, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC}
+	if s.scriptTexts, err = scriptTextsOf(cat); err != nil {
+		return nil, err
+	}
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err
 	}

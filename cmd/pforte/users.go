@@ -228,8 +228,8 @@ func usersNotifyInactive(ctx context.Context, args []string, getenv func(string)
 	}
 	defer a.close()
 	loginURL := strings.TrimRight(a.composer.BaseURL, "/") + account.LoginPath
-	n, err := a.db.NotifyInactive(ctx, cutoff.t, deleteOn.t, now, func(email string) mail.Message {
-		return a.composer.InactiveNotice(email, deleteOn.t, loginURL)
+	n, err := a.db.NotifyInactive(ctx, cutoff.t, deleteOn.t, now, func(email, lang string) mail.Message {
+		return a.composer.In(lang).InactiveNotice(email, deleteOn.t, loginURL)
 	})
 	if err != nil {
 		return fmt.Errorf("users notify-inactive: nach %d Mails abgebrochen (ein erneuter Aufruf setzt fort): %w", n, err)

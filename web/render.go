@@ -153,6 +153,12 @@ type view struct {
 	// ScriptTexts are the texts of the page scripts, as JSON.
 	ScriptTexts template.JS
 
+	// GermanOnly marks a page whose text exists in German only: it is
+	// shown in German, with a note in the chosen language (OnlyNote).
+	GermanOnly bool
+	OnlyNote   string
+	ChosenLang locale.Lang
+
 	// Lang is the page's language (<html lang>); Switch the links of the
 	// language switch.
 	Lang   locale.Lang
@@ -186,6 +192,9 @@ func (s *Server) viewer(r *http.Request) *pforte.Account {
 // render writes page name with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	lang := langOf(r)
+	if v.GermanOnly {
+		lang = locale.German
+	}
 	t, ok := s.pages.byLang[lang][name]
 	if !ok {
 		s.log.Error("unknown page", "page", name)
@@ -202,7 +211,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Rules = v.rules.Rules()
 	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSONIn(v.rules.Label))
 	v.Codes = s.codesIn(lang)
-	s.localize(r, &v)
+	s.localize(r, lang, &v)
 	v.Passkeys = s.passkeysOn()
 	if v.Account == nil {
 		v.Account = s.viewer(r)

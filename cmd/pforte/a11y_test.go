@@ -46,6 +46,10 @@ func TestAccessibility(t *testing.T) {
 	}
 }
 
+// germanOnly are the pages not yet in English (help, guide, legal pages,
+// a service's logout question).
+var germanOnly = []string{"/hilfe", "/impressum", "/datenschutz", "/barrierefreiheit", "/oidc/abmelden"}
+
 func accessibility(t *testing.T, axe, lang string) {
 	ctx := browser(t)
 	p := startPortal(t, storetest.SQLiteURL(t), nil)
@@ -60,8 +64,14 @@ func accessibility(t *testing.T, axe, lang string) {
 	}
 	check := func(name string) {
 		t.Helper()
-		if got := eval[string](t, ctx, `document.documentElement.lang`); got != lang {
-			t.Errorf("%s: <html lang=%q>, want %q", name, got, lang)
+		want := lang
+		for _, only := range germanOnly {
+			if strings.HasPrefix(name, only) {
+				want = "de" // shown in German, with a note in the chosen language
+			}
+		}
+		if got := eval[string](t, ctx, `document.documentElement.lang`); got != want {
+			t.Errorf("%s: <html lang=%q>, want %q", name, got, want)
 		}
 		axeCheck(t, ctx, axe, name)
 	}

@@ -51,8 +51,15 @@ func TestLanguageFromAcceptLanguageAndSwitch(t *testing.T) {
 	if pg := get(c, "/passwort-vergessen", "de-DE"); !strings.Contains(pg.Body, `<html lang="en">`) || !strings.Contains(pg.Body, "Forgotten password") {
 		t.Errorf("the cookie did not keep English: %s", pg.Body[:300])
 	}
-	if pg := get(c, "/hilfe?lang=xx", "de-DE"); !strings.Contains(pg.Body, `<html lang="en">`) {
+	if pg := get(c, "/registrieren?lang=xx", "de-DE"); !strings.Contains(pg.Body, `<html lang="en">`) {
 		t.Errorf("an unknown ?lang= must leave the choice alone")
+	}
+
+	// A page not yet in English says so, in English, and is German.
+	if pg := get(c, "/hilfe", "de-DE"); !strings.Contains(pg.Body, `<html lang="de">`) ||
+		!strings.Contains(pg.Body, `<p class="notice" lang="en">This page is available in German only for now.</p>`) ||
+		!strings.Contains(pg.Body, `aria-current="true">English</a>`) {
+		t.Errorf("German-only help page in English: %s", pg.Body[:600])
 	}
 
 	// In English, errors keep their code, status and field, and say it in English.
@@ -75,14 +82,7 @@ func TestLanguageFromAcceptLanguageAndSwitch(t *testing.T) {
 func TestBrowserLanguageSwitch(t *testing.T) {
 	ctx := browser(t)
 	p := startPortal(t, storetest.SQLiteURL(t), nil)
-	step := func(actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(tctx, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	step := stepper(t, ctx)
 	// Before any choice the browser's own language decides (chromium
 	// here asks for its locale, usually en-US).
 	step(chromedp.Navigate(p.URL + "/anmelden"))
@@ -180,5 +180,17 @@ func TestMailsInTheMembersLanguage(t *testing.T) {
 	if changed.Header.Get("Content-Language") != "en" || !strings.HasPrefix(changed.Subject, "Your password has been changed") ||
 		!strings.Contains(changed.Text, "If this was not you, please set a new password") {
 		t.Errorf("mail after switching to English: %q %q\n%s", changed.Header.Get("Content-Language"), changed.Subject, changed.Text)
+	}
+}
+
+// stepper runs browser actions with a timeout, failing t on an error.
+func stepper(t *testing.T, ctx context.Context) func(actions ...chromedp.Action[chromedp.Void]) {
+	return func(actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, actions...); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -56,10 +56,15 @@ func TestLanguageFromAcceptLanguageAndSwitch(t *testing.T) {
 	}
 
 	// A page not yet in English says so, in English, and is German.
-	if pg := get(c, "/hilfe", "de-DE"); !strings.Contains(pg.Body, `<html lang="de">`) ||
+	if pg := get(c, "/hilfe/anleitung", "de-DE"); !strings.Contains(pg.Body, `<html lang="de">`) ||
 		!strings.Contains(pg.Body, `<p class="notice" lang="en">This page is available in German only for now.</p>`) ||
 		!strings.Contains(pg.Body, `aria-current="true">English</a>`) {
-		t.Errorf("German-only help page in English: %s", pg.Body[:600])
+		t.Errorf("German-only guide page in English: %s", pg.Body[:600])
+	}
+
+	if pg := get(c, "/hilfe", "de-DE"); !strings.Contains(pg.Body, `<html lang="en">`) || !strings.Contains(pg.Body, "<h1>Help and frequently asked questions</h1>") ||
+		!strings.Contains(pg.Body, `<dt id="fehler-invalid-credentials">Wrong email address or password</dt>`) {
+		t.Errorf("English help page: %s", pg.Body[:600])
 	}
 
 	// In English, errors keep their code, status and field, and say it in English.

@@ -1,6 +1,9 @@
 package locale
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -132,5 +135,50 @@ func TestEnglishWords(t *testing.T) {
 		if got := Wait(English, secs); got != want {
 			t.Errorf("Wait(%d) = %q, want %q", secs, got, want)
 		}
+	}
+}
+
+// A domain error's German message in the catalog must be the domain's
+// text word for word, or the page would never find its English: each one
+// (without filled-in values) is a literal in the project's Go code.
+func TestErrorMessagesAreTheDomainsTexts(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var code strings.Builder
+	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "locale" || strings.HasPrefix(d.Name(), ".")) && path != ".." {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go") {
+			b, err := os.ReadFile(path)
+			code.Write(b)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, id := range c.IDs(German) {
+		if !strings.HasPrefix(id, "err.") {
+			continue
+		}
+		text := c.Must(German, id)
+		if strings.Contains(text, "{{") || id == "err.session-expired" {
+			continue
+		}
+		n++
+		if !strings.Contains(code.String(), `"`+text+`"`) {
+			t.Errorf("%s: no Go code says %q", id, text)
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d error messages checked", n)
 	}
 }

@@ -12,7 +12,7 @@ func (s *Server) handleAccount() http.Handler {
 		notice := ""
 		switch r.URL.Query().Get("hinweis") {
 		case "passwort-geaendert":
-			notice = "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet; eine Benachrichtigung ist per E-Mail unterwegs."
+			notice = "account.password-changed"
 		}
 		s.renderAccount(w, r, notice)
 	})

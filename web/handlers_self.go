@@ -33,11 +33,11 @@ type securityPage struct {
 }
 
 var securityNotices = map[string]string{
-	"zwei-faktor-aus":     "Die Anmeldung mit Code aus der App ist ausgeschaltet.",
-	"sitzung-beendet":     "Die Sitzung ist beendet.",
-	"andere-beendet":      "Alle anderen Sitzungen sind beendet.",
-	"passkey-entfernt":    "Der Passkey ist entfernt.",
-	"passkey-gespeichert": "Der Passkey ist gespeichert.",
+	"zwei-faktor-aus":     "security.notice.factor-off",
+	"sitzung-beendet":     "security.notice.session-ended",
+	"andere-beendet":      "security.notice.others-ended",
+	"passkey-entfernt":    "security.notice.passkey-removed",
+	"passkey-gespeichert": "security.notice.passkey-saved",
 }
 
 func (s *Server) handleSecurity() http.Handler {

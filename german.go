@@ -42,19 +42,25 @@ func GermanDateTime(t time.Time) string {
 // time that is not there (a link's lifetime) nor asks for too short a wait
 // (a throttle); less than a minute reads "1 Minute".
 func GermanDuration(d time.Duration) string {
-	minutes := int64((d + time.Minute - 1) / time.Minute)
-	if minutes < 1 {
-		minutes = 1
+	return DurationIn(d, "Stunde", "Stunden", "Minute", "Minuten", " und ")
+}
+
+// DurationIn is GermanDuration with the words of another language (the
+// nouns and the word between hours and minutes), rounded the same way.
+func DurationIn(d time.Duration, hour, hours, minute, minutes, and string) string {
+	m := int64((d + time.Minute - 1) / time.Minute)
+	if m < 1 {
+		m = 1
 	}
-	hours, minutes := minutes/60, minutes%60
+	h, m := m/60, m%60
 	var parts []string
-	if hours > 0 {
-		parts = append(parts, germanCount(hours, "Stunde", "Stunden"))
+	if h > 0 {
+		parts = append(parts, germanCount(h, hour, hours))
 	}
-	if minutes > 0 {
-		parts = append(parts, germanCount(minutes, "Minute", "Minuten"))
+	if m > 0 {
+		parts = append(parts, germanCount(m, minute, minutes))
 	}
-	return strings.Join(parts, " und ")
+	return strings.Join(parts, and)
 }
 
 // germanCount writes n with the singular or plural noun: "1 Stunde",

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"pforte"
+	"pforte/locale"
 	"pforte/mail"
 	"pforte/password"
 	"pforte/policy"
@@ -152,6 +153,10 @@ func (s *Service) Register(ctx context.Context, email, pw, repeat string, hasRep
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		a := &pforte.Account{Email: email, PasswordHash: hash, PasswordSetAt: now, CreatedAt: now}
 		err := tx.CreateAccount(ctx, a)
+		if err == nil {
+			// The new account's mails speak the language of its registration.
+			err = tx.SetLanguage(ctx, a.ID, string(locale.From(ctx)))
+		}
 		if errors.Is(err, store.ErrExists) {
 			existing, err := tx.AccountByEmail(ctx, email)
 			if err != nil {
@@ -186,7 +191,7 @@ func (s *Service) Register(ctx context.Context, email, pw, repeat string, hasRep
 				if err := s.queueConfirmation(ctx, tx, existing, now); err != nil {
 					return err
 				}
-			} else if _, err := tx.Enqueue(ctx, existing.ID, s.Mail.AlreadyRegistered(email, s.Mail.BaseURL+ForgotPath), now); err != nil {
+			} else if _, err := tx.Enqueue(ctx, existing.ID, tx.MailIn(ctx, s.Mail, existing.ID).AlreadyRegistered(email, s.Mail.BaseURL+ForgotPath), now); err != nil {
 				return err
 			}
 			return audit(ctx, tx, now, pforte.EventRegisterExisting, existing.ID, client, "")
@@ -208,7 +213,7 @@ func (s *Service) Register(ctx context.Context, email, pw, repeat string, hasRep
 // queueConfirmation voids older confirmation links of a and queues a mail
 // with a new one.
 func (s *Service) queueConfirmation(ctx context.Context, tx *store.Tx, a *pforte.Account, now time.Time) error {
-	return s.writeConfirmation(ctx, tx, a.ID, s.confirmation(a.Email), now)
+	return s.writeConfirmation(ctx, tx, a.ID, s.confirmation(tx.MailIn(ctx, s.Mail, a.ID), a.Email), now)
 }
 
 // confirmationMail is a new confirmation link for an address: the hash to
@@ -218,9 +223,9 @@ type confirmationMail struct {
 	mail mail.Message
 }
 
-func (s *Service) confirmation(email string) confirmationMail {
+func (s *Service) confirmation(c mail.Composer, email string) confirmationMail {
 	raw, hash := pforte.NewSecret()
-	return confirmationMail{hash: hash, mail: s.Mail.Confirmation(email, s.link(ConfirmPath, raw), s.ConfirmTTL)}
+	return confirmationMail{hash: hash, mail: c.Confirmation(email, s.link(ConfirmPath, raw), s.ConfirmTTL)}
 }
 
 // writeConfirmation voids the open confirmation links of the account and
@@ -255,7 +260,8 @@ func (s *Service) ResendConfirmation(ctx context.Context, email string, client C
 		return err
 	}
 	allowed := s.mailAllowed(ctx, email)
-	c := s.confirmation(email)
+	// In the language of the page asking for it: the person there waits for it.
+	c := s.confirmation(s.Mail.In(string(locale.From(ctx))), email)
 	now := s.now()
 	sent := false
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {

@@ -60,7 +60,7 @@ func (s *Service) queueReset(ctx context.Context, tx *store.Tx, a *pforte.Accoun
 		CreatedAt: now, ExpiresAt: now.Add(s.ResetTTL)}); err != nil {
 		return err
 	}
-	_, err := tx.Enqueue(ctx, a.ID, s.Mail.Reset(a.Email, s.link(ResetPath, raw), s.ResetTTL), now)
+	_, err := tx.Enqueue(ctx, a.ID, tx.MailIn(ctx, s.Mail, a.ID).Reset(a.Email, s.link(ResetPath, raw), s.ResetTTL), now)
 	return err
 }
 
@@ -104,7 +104,7 @@ func (s *Service) Reset(ctx context.Context, raw, pw, repeat string, hasRepeat b
 		if err := s.revokeRecent(ctx, tx, a, client, now); err != nil {
 			return err
 		}
-		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.PasswordChanged(a.Email, now), now); err != nil {
+		if _, err := tx.Enqueue(ctx, a.ID, tx.MailIn(ctx, s.Mail, a.ID).PasswordChanged(a.Email, now), now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, pforte.EventResetDone, a.ID, client, "")
@@ -156,7 +156,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 		if err := dropEmailChanges(ctx, tx, a.ID, client, now, "password changed"); err != nil {
 			return err
 		}
-		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.PasswordChanged(a.Email, now), now); err != nil {
+		if _, err := tx.Enqueue(ctx, a.ID, tx.MailIn(ctx, s.Mail, a.ID).PasswordChanged(a.Email, now), now); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, pforte.EventPasswordChanged, a.ID, client, "")

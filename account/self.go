@@ -54,7 +54,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, a *pforte.Account, new
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		owner, err := tx.AccountByEmail(ctx, email)
 		if err == nil {
-			if _, err := tx.Enqueue(ctx, owner.ID, s.Mail.SecurityNotice(email, mail.NoticeEmailTaken, now), now); err != nil {
+			if _, err := tx.Enqueue(ctx, owner.ID, tx.MailIn(ctx, s.Mail, owner.ID).SecurityNotice(email, mail.NoticeEmailTaken, now), now); err != nil {
 				return err
 			}
 			return audit(ctx, tx, now, pforte.EventEmailChangeAsked, a.ID, client, "address taken")
@@ -67,7 +67,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, a *pforte.Account, new
 			CreatedAt: now, ExpiresAt: now.Add(s.ConfirmTTL)}); err != nil {
 			return err
 		}
-		if _, err := tx.Enqueue(ctx, a.ID, s.Mail.EmailChange(email, s.link(EmailChangePath, raw), s.ConfirmTTL), now); err != nil {
+		if _, err := tx.Enqueue(ctx, a.ID, tx.MailIn(ctx, s.Mail, a.ID).EmailChange(email, s.link(EmailChangePath, raw), s.ConfirmTTL), now); err != nil {
 			return err
 		}
 		// The present address hears of it at once, with what to do if it
@@ -133,7 +133,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string, client Cli
 		}
 		// The old address learns of it; the mail goes with no account, as
 		// it is no longer the account's address.
-		if _, err := tx.Enqueue(ctx, 0, s.Mail.SecurityNotice(a.Email, mail.NoticeEmailChanged, now), now); err != nil {
+		if _, err := tx.Enqueue(ctx, 0, tx.MailIn(ctx, s.Mail, a.ID).SecurityNotice(a.Email, mail.NoticeEmailChanged, now), now); err != nil {
 			return err
 		}
 		a.Email = c.NewEmail
@@ -152,7 +152,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string, client Cli
 func (s *Service) DeleteOwn(ctx context.Context, a *pforte.Account, client Client) error {
 	now := s.now()
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Enqueue(ctx, 0, s.Mail.SecurityNotice(a.Email, mail.NoticeAccountDeleted, now), now); err != nil {
+		if _, err := tx.Enqueue(ctx, 0, tx.MailIn(ctx, s.Mail, a.ID).SecurityNotice(a.Email, mail.NoticeAccountDeleted, now), now); err != nil {
 			return err
 		}
 		if _, err := tx.DeleteSessionsOf(ctx, a.ID, ""); err != nil {

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Message is one mail of the outbox: a German text part and an HTML part.
+// Message is one mail of the outbox: a text part and an HTML part in
+// Language ("de", "en"; "" is German), its Content-Language.
 type Message struct {
 	ID       int64
 	To       string
@@ -17,6 +18,7 @@ type Message struct {
 	Text     string
 	HTML     string
 	Attempts int
+	Language string
 }
 
 // Queue is the durable outbox. Claim leases the oldest due message for

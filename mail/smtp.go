@@ -120,7 +120,11 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	msg.SetMessageIDWithValue(s.messageID(m))
 	msg.SetDate()
 	msg.SetUserAgent("Pforte")
-	msg.SetGenHeader(gomail.HeaderContentLang, "de")
+	lang := m.Language
+	if lang == "" {
+		lang = "de"
+	}
+	msg.SetGenHeader(gomail.HeaderContentLang, lang)
 	// RFC 3834: no vacation replies to automatic mails.
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)

@@ -122,7 +122,7 @@ func notify(ctx context.Context, tx *store.Tx, c mail.Composer, a *pforte.Accoun
 	if err := tx.Audit(ctx, pforte.AuditEntry{At: now, Event: ev, AccountID: a.ID, Client: client, Detail: detail}); err != nil {
 		return err
 	}
-	_, err := tx.Enqueue(ctx, a.ID, c.SecurityNotice(a.Email, n, now), now)
+	_, err := tx.Enqueue(ctx, a.ID, tx.MailIn(ctx, c, a.ID).SecurityNotice(a.Email, n, now), now)
 	return err
 }
 

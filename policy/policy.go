@@ -188,12 +188,20 @@ func (p Policy) Check(password, email string) []string {
 // rules, from which the script judges every rule but the server-only ones
 // exactly as Check does. encoding/json escapes <, > and &, so the result is
 // safe inside a script element.
-func (p Policy) BrowserJSON() []byte {
+func (p Policy) BrowserJSON() []byte { return p.BrowserJSONIn(p.Label) }
+
+// BrowserJSONIn is BrowserJSON with the rules' labels from label (the
+// page's language).
+func (p Policy) BrowserJSONIn(label func(id string) string) []byte {
+	rules := p.Rules()
+	for i := range rules {
+		rules[i].Label = label(rules[i].ID)
+	}
 	b, err := json.Marshal(struct {
 		MinLength int        `json:"minLength"`
 		MaxLength int        `json:"maxLength"`
 		Rules     []RuleInfo `json:"rules"`
-	}{p.MinLength, p.MaxLength, p.Rules()})
+	}{p.MinLength, p.MaxLength, rules})
 	if err != nil {
 		panic(err) // cannot happen: plain ints and strings
 	}

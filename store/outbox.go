@@ -20,8 +20,12 @@ func (tx *Tx) Enqueue(ctx context.Context, accountID int64, m mail.Message, now 
 		acct = sql.NullInt64{Int64: accountID, Valid: true}
 	}
 	var id int64
-	err := tx.q.QueryRowContext(ctx, `INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, acct, m.To, m.Subject, m.Text, m.HTML, now.UnixMilli()).Scan(&id)
+	lang := m.Language
+	if lang == "" {
+		lang = "de"
+	}
+	err := tx.q.QueryRowContext(ctx, `INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at, language)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id`, acct, m.To, m.Subject, m.Text, m.HTML, now.UnixMilli(), lang).Scan(&id)
 	return id, err
 }
 
@@ -36,19 +40,23 @@ func (tx *Tx) enqueueAll(ctx context.Context, mails []queued, now time.Time) err
 	for len(mails) > 0 {
 		n := min(len(mails), Batch)
 		var q strings.Builder
-		q.WriteString(`INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at) VALUES `)
+		q.WriteString(`INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at, language) VALUES `)
 		args := []any{now.UnixMilli()}
 		for i, m := range mails[:n] {
 			if i > 0 {
 				q.WriteString(", ")
 			}
 			k := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $1, $1)", k+1, k+2, k+3, k+4, k+5)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $1, $1, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
 			var acct sql.NullInt64
 			if m.accountID != 0 {
 				acct = sql.NullInt64{Int64: m.accountID, Valid: true}
 			}
-			args = append(args, acct, m.m.To, m.m.Subject, m.m.Text, m.m.HTML)
+			lang := m.m.Language
+			if lang == "" {
+				lang = "de"
+			}
+			args = append(args, acct, m.m.To, m.m.Subject, m.m.Text, m.m.HTML, lang)
 		}
 		if _, err := tx.q.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
@@ -84,8 +92,8 @@ func (o Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 		}
 		err = o.DB.sql.QueryRowContext(ctx, `UPDATE outbox SET lease_until = $1, attempts = attempts + 1
 			WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL AND lease_until <= $3
-			RETURNING id, recipient, subject, text_body, html_body, attempts`,
-			now.Add(lease).UnixMilli(), id, now.UnixMilli()).Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.Attempts)
+			RETURNING id, recipient, subject, text_body, html_body, attempts, language`,
+			now.Add(lease).UnixMilli(), id, now.UnixMilli()).Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.Attempts, &m.Language)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // another worker was faster
 		}

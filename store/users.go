@@ -117,6 +117,8 @@ func (tx *Tx) ExpirePasswords(ctx context.Context, setBefore, now time.Time) (in
 type InactiveAccount struct {
 	ID    int64
 	Email string
+	// Language is the account's language; only unwarned reads it.
+	Language string
 }
 
 // inactive is the one condition of "inactive since before $1" for the
@@ -256,7 +258,7 @@ func (db *DB) PurgeInBatches(ctx context.Context, cutoff, now time.Time, onBatch
 // unwarned lists up to limit accounts after the id after, inactive since
 // before cutoff, that have no notice for cutoff yet.
 func (tx *Tx) unwarned(ctx context.Context, cutoff time.Time, after int64, limit int) ([]InactiveAccount, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT id, email FROM accounts WHERE `+inactive+` AND id > $2
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, email, language FROM accounts WHERE `+inactive+` AND id > $2
 		AND NOT EXISTS (SELECT 1 FROM inactive_notices n WHERE n.account_id = accounts.id AND n.cutoff = $1)
 		ORDER BY id LIMIT $3`, cutoff.UnixMilli(), after, limit)
 	if err != nil {
@@ -266,7 +268,7 @@ func (tx *Tx) unwarned(ctx context.Context, cutoff time.Time, after int64, limit
 	var out []InactiveAccount
 	for rows.Next() {
 		var a InactiveAccount
-		if err := rows.Scan(&a.ID, &a.Email); err != nil {
+		if err := rows.Scan(&a.ID, &a.Email, &a.Language); err != nil {
 			return nil, err
 		}
 		out = append(out, a)
@@ -293,7 +295,7 @@ func (tx *Tx) RecordNotice(ctx context.Context, accountID int64, cutoff, deleteO
 // in one transaction with its notice and an audit entry, Batch accounts
 // per transaction: a second run, or one after an interruption, mails
 // nobody twice. The mails leave with the outbox worker of `pforte serve`.
-func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Time, compose func(email string) mail.Message) (int, error) {
+func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Time, compose func(email, lang string) mail.Message) (int, error) {
 	total := 0
 	var after int64
 	detail := "Löschung geplant am " + deleteOn.In(pforte.DateZone).Format(time.DateOnly)
@@ -319,7 +321,7 @@ func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Tim
 				if !fresh[a.ID] {
 					continue // another run was faster
 				}
-				mails = append(mails, queued{a.ID, compose(a.Email)})
+				mails = append(mails, queued{a.ID, compose(a.Email, a.Language)})
 				ids = append(ids, a.ID)
 			}
 			if err := tx.enqueueAll(ctx, mails, now); err != nil {

@@ -252,7 +252,9 @@ func TestNotifyInactive(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := mail.Composer{BaseURL: "https://portal.example", Product: "Kundenportal", Contact: "k@example.de"}
-		compose := func(to string) mail.Message { return c.InactiveNotice(to, deleteOn, c.BaseURL+"/anmelden") }
+		compose := func(to, lang string) mail.Message {
+			return c.In(lang).InactiveNotice(to, deleteOn, c.BaseURL+"/anmelden")
+		}
 		// One account was warned already (a run that was faster): it gets no second mail.
 		warned, _ := db.Q().AccountByEmail(ctx, "alt0003@example.de")
 		if fresh, err := db.Q().RecordNotice(ctx, warned.ID, cutoff, deleteOn, now); err != nil || !fresh {
@@ -510,7 +512,8 @@ func BenchmarkBulk(b *testing.B) {
 					b.StopTimer()
 					db, now := seededDB(b, dialect, n)
 					deleteOn := now.AddDate(0, 0, 30)
-					compose := c.InactiveNotices(deleteOn, c.BaseURL+"/anmelden") // as the command does
+					notice := c.InactiveNotices(deleteOn, c.BaseURL+"/anmelden") // rendered once, as the command does
+					compose := func(to, _ string) mail.Message { return notice(to) }
 					b.StartTimer()
 					start := time.Now()
 					k, err := db.NotifyInactive(context.Background(), day("2019-01-01"), deleteOn, now, compose)

@@ -7,10 +7,10 @@ import (
 	"context"
 	"math"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"pforte"
+	"pforte/locale"
 	"pforte/store"
 )
 
@@ -73,19 +73,10 @@ func Throttled(d time.Duration) *pforte.Error {
 }
 
 // Wait says a number of seconds in German words for the user: seconds
-// below 90, otherwise in the words the mails and pages use
-// (pforte.GermanDuration: "2 Minuten", "1 Stunde und 30 Minuten"). Both
-// round up, so that nobody is told to wait too short.
-func Wait(secs int) string {
-	switch {
-	case secs <= 1:
-		return "1 Sekunde"
-	case secs < 90:
-		return strconv.Itoa(secs) + " Sekunden"
-	default:
-		return pforte.GermanDuration(time.Duration(secs) * time.Second)
-	}
-}
+// below 90, otherwise in the words the mails and pages use ("2 Minuten",
+// "1 Stunde und 30 Minuten"). Both round up, so that nobody is told to
+// wait too short. locale.Wait says it in the page's language.
+func Wait(secs int) string { return locale.Wait(locale.German, secs) }
 
 // Allow counts one event for key and returns a Throttled error once more
 // than lim.Max happened in the window.

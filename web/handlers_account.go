@@ -12,7 +12,7 @@ func (s *Server) handleAccount() http.Handler {
 		notice := ""
 		switch r.URL.Query().Get("hinweis") {
 		case "passwort-geaendert":
-			notice = "Ihr Passwort wurde geändert. Alle anderen Sitzungen wurden beendet; eine Benachrichtigung ist per E-Mail unterwegs."
+			notice = "account.password-changed"
 		}
 		s.renderAccount(w, r, notice)
 	})
@@ -20,7 +20,7 @@ func (s *Server) handleAccount() http.Handler {
 
 func (s *Server) handlePasswordForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "konto-passwort", view{Title: "Passwort ändern"})
+		s.render(w, r, http.StatusOK, "konto-passwort", view{Title: "password.title"})
 	})
 }
 
@@ -30,7 +30,7 @@ func (s *Server) handlePasswordChange() http.Handler {
 		err := s.accounts.ChangePassword(r.Context(), a.Account.ID, a.SessionHash, f.Get("current_password"),
 			f.Get("password"), f.Get("password_repeat"), has(f, "password_repeat"), s.client(r))
 		if err != nil {
-			s.renderForm(w, r, "konto-passwort", err, view{Title: "Passwort ändern",
+			s.renderForm(w, r, "konto-passwort", err, view{Title: "password.title",
 				ErrorField: fieldIf(err, pforte.InvalidCredentials, "current_password")})
 			return
 		}

@@ -8,6 +8,7 @@ import (
 
 	"pforte"
 	"pforte/business"
+	"pforte/locale"
 	"pforte/oidc"
 	"pforte/store"
 )
@@ -52,7 +53,7 @@ func (s *Server) renderBusinessError(w http.ResponseWriter, r *http.Request, err
 		s.renderError(w, r, err)
 		return
 	}
-	s.renderForm(w, r, "betrieb-verweigert", err, view{Title: "Keine Zugriffsberechtigung"})
+	s.renderForm(w, r, "betrieb-verweigert", err, view{Title: locale.CodeTitle(pforte.Forbidden)})
 }
 
 // noLink is the answer of /betrieb for an account without any link.
@@ -80,7 +81,7 @@ func (s *Server) handleBusinesses() http.Handler {
 			s.renderBusinessError(w, r, noLink)
 			return
 		}
-		s.render(w, r, http.StatusOK, "betrieb", view{Title: "Meine Betriebe",
+		s.render(w, r, http.StatusOK, "betrieb", view{Title: "business.list.title",
 			Data: map[string]any{"Businesses": list, "Staff": actorOf(r).Staff()}})
 	})
 }
@@ -103,7 +104,7 @@ func (s *Server) handleBusinessHome() http.Handler {
 		}
 		v := view{Title: b.Name, Data: businessPage{Business: b, Services: services}}
 		if r.URL.Query().Get("verknuepft") != "" {
-			v.Notice = "Ihr Konto ist jetzt mit diesem Betrieb verknüpft. Die PIN ist damit verbraucht."
+			v.Notice = "business.linked"
 		}
 		s.render(w, r, http.StatusOK, "betrieb-dienste", v)
 	})
@@ -111,7 +112,7 @@ func (s *Server) handleBusinessHome() http.Handler {
 
 func (s *Server) handlePINRequestForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "betrieb-pin-beantragen", view{Title: "PIN für Ihren Betrieb beantragen",
+		s.render(w, r, http.StatusOK, "betrieb-pin-beantragen", view{Title: "pin.title",
 			Form: map[string]string{"business": r.URL.Query().Get("business")}})
 	})
 }
@@ -121,16 +122,16 @@ func (s *Server) handlePINRequest() http.Handler {
 		number := f.Get("business")
 		req, err := s.businesses.RequestPIN(r.Context(), authOf(r).Account, number, s.client(r))
 		if err != nil {
-			s.renderForm(w, r, "betrieb-pin-beantragen", err, view{Title: "PIN für Ihren Betrieb beantragen",
+			s.renderForm(w, r, "betrieb-pin-beantragen", err, view{Title: "pin.title",
 				Form: map[string]string{"business": number}, ErrorField: fieldIf(err, pforte.PINInvalid, "business")})
 			return
 		}
-		title := "PIN beantragt"
+		title := "pin.requested.title"
 		switch {
 		case req.AlreadyLinked:
-			title = "Betrieb bereits verknüpft"
+			title = "pin.linked.title"
 		case !req.LetterSent.IsZero():
-			title = "PIN-Brief bereits unterwegs"
+			title = "pin.on-its-way.title"
 		}
 		s.render(w, r, http.StatusOK, "betrieb-pin-beantragt", view{Title: title, Data: req})
 	})
@@ -138,7 +139,7 @@ func (s *Server) handlePINRequest() http.Handler {
 
 func (s *Server) handleLinkForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "betrieb-verknuepfen", view{Title: "Betrieb verknüpfen",
+		s.render(w, r, http.StatusOK, "betrieb-verknuepfen", view{Title: "link.title",
 			Form: map[string]string{"business": r.URL.Query().Get("business")}})
 	})
 }
@@ -149,7 +150,7 @@ func (s *Server) handleLink() http.Handler {
 		b, err := s.businesses.Link(r.Context(), authOf(r).Account, number, f.Get("pin"), s.client(r))
 		if err != nil {
 			// The PIN is never echoed back into the page.
-			s.renderForm(w, r, "betrieb-verknuepfen", err, view{Title: "Betrieb verknüpfen",
+			s.renderForm(w, r, "betrieb-verknuepfen", err, view{Title: "link.title",
 				Form: map[string]string{"business": number}, ErrorField: fieldIf(err, pforte.PINInvalid, "pin")})
 			return
 		}
@@ -165,7 +166,7 @@ func (s *Server) handleUnlink() http.Handler {
 			return
 		}
 		number, _ = pforte.NormalizeBusinessNumber(number)
-		s.renderAccount(w, r, "Die Verknüpfung mit dem Betrieb "+number+" ist aufgehoben.")
+		s.renderAccount(w, r, s.catalog.Must(langOf(r), "business.unlinked", "Number", number))
 	})
 }
 
@@ -218,7 +219,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, notice st
 		s.renderError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "konto", view{Title: "Mein Konto", Notice: notice, Data: page})
+	s.render(w, r, http.StatusOK, "konto", view{Title: "account.title", Notice: notice, Data: page})
 }
 
 // handleUnlinkForm asks before a link is undone: a new link costs a PIN
@@ -233,7 +234,7 @@ func (s *Server) handleUnlinkForm() http.Handler {
 		n, _ := pforte.NormalizeBusinessNumber(r.PathValue("number"))
 		for _, b := range list {
 			if b.Number == n {
-				s.render(w, r, http.StatusOK, "betrieb-trennen", view{Title: "Verknüpfung aufheben?", Data: b})
+				s.render(w, r, http.StatusOK, "betrieb-trennen", view{Title: "unlink.title", Data: b})
 				return
 			}
 		}

@@ -40,7 +40,7 @@ func GuidePictureSource(template string) (string, error) {
 // the same steps and pictures as the PDF.
 func (s *Server) handleGuidePage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "anleitung", view{Title: "Schritt-für-Schritt-Anleitung",
+		s.render(w, r, http.StatusOK, "anleitung", view{Title: "Schritt-für-Schritt-Anleitung", GermanOnly: true,
 			Data: document.GuideSteps(s.baseURL(), s.cfg.SessionIdle)})
 	})
 }

@@ -21,6 +21,6 @@ func loadLegal(c config.Config, baseURL string) (map[string]legal.Page, error) {
 func (s *Server) handleLegal(name string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := s.legal[name]
-		s.render(w, r, http.StatusOK, "rechtliches", view{Title: p.Title, Data: p})
+		s.render(w, r, http.StatusOK, "rechtliches", view{Title: p.Title, Data: p, GermanOnly: true})
 	})
 }

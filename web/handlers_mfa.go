@@ -110,6 +110,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, accountID int64,
 		return
 	}
 	s.setSessionCookie(w, id)
+	s.keepLanguage(r.Context(), accountID, langOf(r)) // the mails follow the pages
 	if next == "" {
 		next = "/konto"
 	}
@@ -127,7 +128,7 @@ func (s *Server) handleSecondFactorForm() http.Handler {
 			s.loginAgain(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "anmelden-zweiter-faktor", view{Title: "Zweiter Faktor"})
+		s.render(w, r, http.StatusOK, "anmelden-zweiter-faktor", view{Title: "second.title"})
 	})
 }
 
@@ -140,7 +141,7 @@ func (s *Server) handleSecondFactor() http.Handler {
 				s.loginAgain(w, r, err)
 				return
 			}
-			s.renderForm(w, r, "anmelden-zweiter-faktor", err, view{Title: "Zweiter Faktor"})
+			s.renderForm(w, r, "anmelden-zweiter-faktor", err, view{Title: "second.title"})
 			return
 		}
 		s.clearPendingCookie(w)
@@ -151,7 +152,7 @@ func (s *Server) handleSecondFactor() http.Handler {
 // loginAgain shows the login form when a pending login is gone.
 func (s *Server) loginAgain(w http.ResponseWriter, r *http.Request, err error) {
 	s.clearPendingCookie(w)
-	s.renderForm(w, r, "anmelden", err, view{Title: "Anmelden", Form: map[string]string{}})
+	s.renderForm(w, r, "anmelden", err, view{Title: "login.title", Form: map[string]string{}})
 }
 
 // factorPage is the data of /konto/zwei-faktor.
@@ -194,7 +195,7 @@ func (s *Server) showFactor(w http.ResponseWriter, r *http.Request, err error) {
 		s.renderError(w, r, e)
 		return
 	}
-	v := view{Title: "Zweiter Faktor: Authenticator-App"}
+	v := view{Title: "factor.title"}
 	p := factorPage{On: on, Next: safeNext(r.FormValue("next"))}
 	if on {
 		if p.Unused, e = s.mfa.UnusedCodes(r.Context(), a.ID); e != nil {
@@ -251,8 +252,8 @@ func (s *Server) handleFactorOn() http.Handler {
 					return
 				}
 				s.setSessionCookie(w, id)
-				s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungs\u00adcodes",
-					Notice: "Der zweite Faktor ist eingeschaltet. Ab jetzt fragen wir bei der Anmeldung nach dem Code aus Ihrer App.",
+				s.render(w, r, http.StatusOK, "konto-codes", view{Title: "codes.title",
+					Notice: "codes.factor-on",
 					Data:   factorPage{On: true, Codes: codes, JustTurnedOn: true, Next: safeNext(f.Get("next"))}})
 				return
 			}
@@ -286,8 +287,8 @@ func (s *Server) handleNewCodes() http.Handler {
 			s.showFactor(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "konto-codes", view{Title: "Ihre Wiederherstellungs\u00adcodes",
-			Notice: "Ihre neuen Wiederherstellungscodes sind erzeugt; die bisherigen gelten nicht mehr.",
+		s.render(w, r, http.StatusOK, "konto-codes", view{Title: "codes.title",
+			Notice: "codes.renewed",
 			Data:   factorPage{On: true, Codes: codes}})
 	})
 }

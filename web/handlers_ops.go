@@ -12,7 +12,7 @@ import (
 
 func (s *Server) handleHelp() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "hilfe", view{Title: "Hilfe und häufige Fragen",
+		s.render(w, r, http.StatusOK, "hilfe", view{Title: "help.title",
 			Data: map[string]any{"Idle": s.cfg.SessionIdle, "ResetTTL": s.cfg.ResetTokenTTL,
 				"ConfirmTTL": s.cfg.ConfirmTokenTTL}})
 	})

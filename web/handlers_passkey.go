@@ -40,7 +40,7 @@ func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error, ad
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": string(e.Code), "message": e.Message}})
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": string(e.Code), "message": s.catalog.Translate(langOf(r), e.Message)}})
 }
 
 // jsonBody reads a posted JSON body within the body limit.

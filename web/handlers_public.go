@@ -7,17 +7,18 @@ import (
 	"time"
 
 	"pforte"
+	"pforte/locale"
 )
 
 func (s *Server) handleStart() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "start", view{Title: "Willkommen im Kundenportal"})
+		s.render(w, r, http.StatusOK, "start", view{Title: "start.title"})
 	})
 }
 
 func (s *Server) handleRegisterForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "registrieren", view{Title: "Registrieren"})
+		s.render(w, r, http.StatusOK, "registrieren", view{Title: "register.title"})
 	})
 }
 
@@ -27,10 +28,10 @@ func (s *Server) handleRegister() http.Handler {
 		err := s.accounts.Register(r.Context(), email, f.Get("password"), f.Get("password_repeat"),
 			has(f, "password_repeat"), s.client(r))
 		if err != nil {
-			s.renderForm(w, r, "registrieren", err, view{Title: "Registrieren", Form: map[string]string{"email": email}})
+			s.renderForm(w, r, "registrieren", err, view{Title: "register.title", Form: map[string]string{"email": email}})
 			return
 		}
-		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "Bitte prüfen Sie Ihr Postfach",
+		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "mailsent.title",
 			Data: map[string]any{"Email": email, "TTL": s.cfg.ConfirmTokenTTL, "Kind": "registrieren"}})
 	})
 }
@@ -40,14 +41,14 @@ func (s *Server) handleConfirmForm() http.Handler {
 		token := r.URL.Query().Get("token")
 		if _, err := s.accounts.PeekToken(r.Context(), pforte.ConfirmToken, token); err != nil {
 			if a, ok := s.accounts.AlreadyConfirmed(r.Context(), token); ok && pforte.ErrorCode(err) == pforte.TokenInvalid {
-				s.render(w, r, http.StatusOK, "bestaetigt", view{Title: "E-Mail-Adresse bereits bestätigt",
+				s.render(w, r, http.StatusOK, "bestaetigt", view{Title: "confirmed.already-title",
 					Form: map[string]string{"email": a.Email}, Data: "schon"})
 				return
 			}
 			s.renderError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "bestaetigen", view{Title: "E-Mail-Adresse bestätigen",
+		s.render(w, r, http.StatusOK, "bestaetigen", view{Title: "confirm.title",
 			Form: map[string]string{"token": token}})
 	})
 }
@@ -60,13 +61,13 @@ func (s *Server) handleConfirm() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "bestaetigt", view{Title: "E-Mail-Adresse bestätigt",
+		s.render(w, r, http.StatusOK, "bestaetigt", view{Title: "confirmed.title",
 			Form: map[string]string{"email": a.Email}})
 	})
 }
 
 func (s *Server) handleResendConfirmation() http.Handler {
-	return s.mailRequest(s.accounts.ResendConfirmation, "anmelden", "Anmelden", s.cfg.ConfirmTokenTTL, "erneut")
+	return s.mailRequest(s.accounts.ResendConfirmation, "anmelden", "login.title", s.cfg.ConfirmTokenTTL, "erneut")
 }
 
 // mailRequest serves the forms whose only field is the address and whose
@@ -79,7 +80,7 @@ func (s *Server) mailRequest(send func(ctx context.Context, email, client string
 			s.renderForm(w, r, page, err, view{Title: title, Form: map[string]string{"email": email}})
 			return
 		}
-		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "Bitte prüfen Sie Ihr Postfach",
+		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "mailsent.title",
 			Data: map[string]any{"Email": email, "TTL": ttl, "Kind": kind}})
 	})
 }
@@ -87,19 +88,18 @@ func (s *Server) mailRequest(send func(ctx context.Context, email, client string
 func (s *Server) handleLoginForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		v := view{Title: "Anmelden", Form: map[string]string{"next": safeNext(q.Get("next"))}}
+		v := view{Title: "login.title", Form: map[string]string{"next": safeNext(q.Get("next"))}}
 		if e := q.Get("email"); len(e) <= 254 {
 			v.Form["email"] = e // a service's login_hint
 		}
 		switch {
 		case q.Get("abgelaufen") != "":
 			v.Error = &pforte.Error{Code: pforte.SessionExpired,
-				Message: "Ihre Sitzung ist abgelaufen. Aus Sicherheitsgründen werden Sie nach " +
-					pforte.GermanDuration(s.cfg.SessionIdle) + " ohne Aktivität automatisch abgemeldet. Bitte melden Sie sich erneut an."}
+				Message: s.catalog.Must(langOf(r), "err.session-expired", "Idle", locale.Duration(langOf(r), s.cfg.SessionIdle))}
 		case q.Get("abgemeldet") != "":
-			v.Notice = "Sie haben sich abgemeldet."
+			v.Notice = "login.logged-out"
 		case q.Get("passwort") != "":
-			v.Notice = "Ihr neues Passwort ist gespeichert. Bitte melden Sie sich damit an."
+			v.Notice = "login.password-saved"
 		}
 		s.render(w, r, http.StatusOK, "anmelden", v)
 	})
@@ -110,9 +110,9 @@ func (s *Server) handleLogin() http.Handler {
 		email, next := f.Get("email"), safeNext(f.Get("next"))
 		a, err := s.accounts.Login(r.Context(), email, f.Get("password"), s.client(r))
 		if err != nil {
-			v := view{Title: "Anmelden", Form: map[string]string{"email": email, "next": next}}
+			v := view{Title: "login.title", Form: map[string]string{"email": email, "next": next}}
 			if pforte.ErrorCode(err) == pforte.PasswordExpired {
-				v.Title = "Passwort abgelaufen"
+				v.Title = "expired.title"
 				s.renderForm(w, r, "passwort-abgelaufen", err, v)
 				return
 			}
@@ -155,13 +155,13 @@ func (s *Server) endBrowserSession(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) handleForgotForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "passwort-vergessen", view{Title: "Passwort vergessen",
+		s.render(w, r, http.StatusOK, "passwort-vergessen", view{Title: "forgot.title",
 			Form: map[string]string{"email": r.URL.Query().Get("email")}})
 	})
 }
 
 func (s *Server) handleForgot() http.Handler {
-	return s.mailRequest(s.accounts.RequestReset, "passwort-vergessen", "Passwort vergessen", s.cfg.ResetTokenTTL, "passwort")
+	return s.mailRequest(s.accounts.RequestReset, "passwort-vergessen", "forgot.title", s.cfg.ResetTokenTTL, "passwort")
 }
 
 func (s *Server) handleResetForm() http.Handler {
@@ -172,7 +172,7 @@ func (s *Server) handleResetForm() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "passwort-neu", view{Title: "Neues Passwort festlegen",
+		s.render(w, r, http.StatusOK, "passwort-neu", view{Title: "reset.title",
 			Form: map[string]string{"token": token, "email": a.Email}})
 	})
 }
@@ -187,7 +187,7 @@ func (s *Server) handleReset() http.Handler {
 				s.renderError(w, r, err)
 				return
 			}
-			v := view{Title: "Neues Passwort festlegen", Form: map[string]string{"token": token}}
+			v := view{Title: "reset.title", Form: map[string]string{"token": token}}
 			if acct, perr := s.accounts.PeekToken(r.Context(), pforte.ResetToken, token); perr == nil {
 				v.Form["email"] = acct.Email
 			}

@@ -33,11 +33,11 @@ type securityPage struct {
 }
 
 var securityNotices = map[string]string{
-	"zwei-faktor-aus":     "Die Anmeldung mit Code aus der App ist ausgeschaltet.",
-	"sitzung-beendet":     "Die Sitzung ist beendet.",
-	"andere-beendet":      "Alle anderen Sitzungen sind beendet.",
-	"passkey-entfernt":    "Der Passkey ist entfernt.",
-	"passkey-gespeichert": "Der Passkey ist gespeichert.",
+	"zwei-faktor-aus":     "security.notice.factor-off",
+	"sitzung-beendet":     "security.notice.session-ended",
+	"andere-beendet":      "security.notice.others-ended",
+	"passkey-entfernt":    "security.notice.passkey-removed",
+	"passkey-gespeichert": "security.notice.passkey-saved",
 }
 
 func (s *Server) handleSecurity() http.Handler {
@@ -69,7 +69,7 @@ func (s *Server) handleSecurity() http.Handler {
 				WithOTP: st.HasMethod("otp"), Passkey: st.HasMethod("hwk")})
 		}
 		p.PasskeysAvailable = s.mfa.WebAuthn != nil
-		s.render(w, r, http.StatusOK, "konto-sicherheit", view{Title: "Sicherheit", Data: p,
+		s.render(w, r, http.StatusOK, "konto-sicherheit", view{Title: "security.title", Data: p,
 			Notice: securityNotices[r.URL.Query().Get("hinweis")]})
 	})
 }
@@ -119,14 +119,14 @@ func (s *Server) handleEndOthers() http.Handler {
 
 func (s *Server) handleEmailForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "konto-email", view{Title: "E-Mail-Adresse ändern"})
+		s.render(w, r, http.StatusOK, "konto-email", view{Title: "email.title"})
 	})
 }
 
 func (s *Server) handleEmailChange() http.Handler {
 	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		email := f.Get("email")
-		v := view{Title: "E-Mail-Adresse ändern", Form: map[string]string{"email": email}}
+		v := view{Title: "email.title", Form: map[string]string{"email": email}}
 		a, err := s.accounts.CheckPassword(r.Context(), authOf(r).Account.ID, f.Get("current_password"), s.client(r))
 		if err == nil {
 			err = s.accounts.RequestEmailChange(r.Context(), a, email, s.client(r))
@@ -135,7 +135,7 @@ func (s *Server) handleEmailChange() http.Handler {
 			s.renderForm(w, r, "konto-email", err, v)
 			return
 		}
-		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "Bitte prüfen Sie das Postfach der neuen Adresse",
+		s.render(w, r, http.StatusOK, "post-pruefen", view{Title: "mailsent.new-address.title",
 			Data: map[string]any{"Email": email, "TTL": s.cfg.ConfirmTokenTTL, "Kind": "email"}})
 	})
 }
@@ -148,7 +148,7 @@ func (s *Server) handleEmailConfirmForm() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "konto-email-bestaetigen", view{Title: "Neue E-Mail-Adresse bestätigen",
+		s.render(w, r, http.StatusOK, "konto-email-bestaetigen", view{Title: "email.confirm.title",
 			Form: map[string]string{"token": token, "email": c.NewEmail}})
 	})
 }
@@ -160,14 +160,14 @@ func (s *Server) handleEmailConfirm() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "konto-email-bestaetigen", view{Title: "E-Mail-Adresse geändert",
+		s.render(w, r, http.StatusOK, "konto-email-bestaetigen", view{Title: "email.confirmed.title",
 			Form: map[string]string{"email": a.Email}, Data: true})
 	})
 }
 
 func (s *Server) handleDeleteForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "konto-loeschen", view{Title: "Konto löschen"})
+		s.render(w, r, http.StatusOK, "konto-loeschen", view{Title: "delete.title"})
 	})
 }
 
@@ -178,7 +178,7 @@ func (s *Server) handleDelete() http.Handler {
 			err = s.accounts.DeleteOwn(r.Context(), a, s.client(r))
 		}
 		if err != nil {
-			s.renderForm(w, r, "konto-loeschen", err, view{Title: "Konto löschen"})
+			s.renderForm(w, r, "konto-loeschen", err, view{Title: "delete.title"})
 			return
 		}
 		s.clearSessionCookie(w)

@@ -17,33 +17,68 @@ import (
 
 	"pforte"
 	"pforte/config"
+	"pforte/locale"
 	"pforte/policy"
 	"pforte/session"
-	"pforte/throttle"
 	"pforte/web/console"
 )
 
 //go:embed templates static
 var assets embed.FS
 
-// pages holds one parsed template per page, each with the base layout.
+// pages holds one parsed template per page and language, each with the
+// base layout: the template functions speak the page's language.
 type pages struct {
-	byName map[string]*template.Template
+	byLang map[locale.Lang]map[string]*template.Template
 }
 
-var funcs = template.FuncMap{
-	"date":     pforte.GermanDateTime,
-	"day":      pforte.GermanDate,
-	"duration": pforte.GermanDuration,
-	"info":     pforte.Info,
-	"wait":     throttle.Wait,
+// funcsIn are the template functions in language l: t names a message of
+// the catalog (t "ID" "Name" value …), th one that holds markup (links);
+// the others write dates, durations and code titles in l.
+func funcsIn(cat *locale.Catalog, l locale.Lang) template.FuncMap {
+	return template.FuncMap{
+		"t": func(id string, pairs ...any) (string, error) { return cat.T(l, id, pairs...) },
+		"th": func(id string, pairs ...any) (template.HTML, error) {
+			s, err := cat.T(l, id, escapeArgs(pairs)...)
+			return template.HTML(s), err // the catalog is ours, like the templates
+		},
+		"date":     func(t time.Time) string { return locale.DateTime(l, t) },
+		"day":      func(t time.Time) string { return locale.Date(l, t) },
+		"duration": func(d time.Duration) string { return locale.Duration(l, d) },
+		"info":     func(c pforte.Code) pforte.CodeInfo { return cat.Info(l, c) },
+		"wait":     func(secs int) string { return locale.Wait(l, secs) },
+	}
 }
 
-func loadPages() (*pages, error) {
-	p := &pages{byName: map[string]*template.Template{}}
+// escapeArgs escapes the text values given to a message with markup: they
+// may be what a person typed (an email address).
+func escapeArgs(pairs []any) []any {
+	out := make([]any, len(pairs))
+	for i, v := range pairs {
+		if s, ok := v.(string); ok && i%2 == 1 {
+			v = template.HTMLEscapeString(s)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func loadPages(cat *locale.Catalog) (*pages, error) {
+	p := &pages{byLang: map[locale.Lang]map[string]*template.Template{}}
+	for _, l := range locale.Langs {
+		byName := map[string]*template.Template{}
+		if err := loadPagesIn(byName, funcsIn(cat, l)); err != nil {
+			return nil, err
+		}
+		p.byLang[l] = byName
+	}
+	return p, nil
+}
+
+func loadPagesIn(byName map[string]*template.Template, funcs template.FuncMap) error {
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, name := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
@@ -52,16 +87,16 @@ func loadPages() (*pages, error) {
 		}
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html", name)
 		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", name, err)
+			return fmt.Errorf("template %s: %w", name, err)
 		}
-		p.byName[base] = t
+		byName[base] = t
 	}
-	return p, loadConsolePages(p)
+	return loadConsolePages(byName, funcs)
 }
 
 // loadConsolePages parses each page of the staff console with the layout,
 // the partials and the console's own partials, as "verwaltung/NAME".
-func loadConsolePages(p *pages) error {
+func loadConsolePages(byName map[string]*template.Template, funcs template.FuncMap) error {
 	names, err := fs.Glob(console.Templates, "templates/*.html")
 	if err != nil {
 		return err
@@ -82,7 +117,7 @@ func loadConsolePages(p *pages) error {
 		if err != nil {
 			return fmt.Errorf("console template %s: %w", name, err)
 		}
-		p.byName["verwaltung/"+base] = t
+		byName["verwaltung/"+base] = t
 	}
 	return nil
 }
@@ -114,13 +149,28 @@ type view struct {
 	Passkeys bool
 	// Wide widens the page for tables (the staff console).
 	Wide bool
+
+	rules ruleLabels
+	// ScriptTexts are the texts of the page scripts, as JSON.
+	ScriptTexts template.JS
+
+	// GermanOnly marks a page whose text exists in German only: it is
+	// shown in German, with a note in the chosen language (OnlyNote).
+	GermanOnly bool
+	OnlyNote   string
+	ChosenLang locale.Lang
+
+	// Lang is the page's language (<html lang>); Switch the links of the
+	// language switch.
+	Lang   locale.Lang
+	Switch []langLink
 }
 
 // ErrorInfo is the code's entry in the one list of codes.
 func (v view) ErrorInfo() pforte.CodeInfo { return pforte.Info(v.Error.Code) }
 
 // RuleLabel names a broken rule for the error box.
-func (v view) RuleLabel(id string) string { return v.Policy.Label(id) }
+func (v view) RuleLabel(id string) string { return v.rules.Label(id) }
 
 // viewer is the signed-in account of r: from requireSession, or — on
 // public pages such as /hilfe and the error pages — from a live session
@@ -146,7 +196,11 @@ func (s *Server) viewer(r *http.Request) *pforte.Account {
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
-	t, ok := s.pages.byName[name]
+	lang := langOf(r)
+	if v.GermanOnly {
+		lang = locale.German
+	}
+	t, ok := s.pages.byLang[lang][name]
 	if !ok {
 		s.log.Error("unknown page", "page", name)
 		http.Error(w, "Interner Fehler", http.StatusInternalServerError)
@@ -158,9 +212,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Idle = s.cfg.SessionIdle
 	v.BaseURL = s.baseURL()
 	v.Policy = s.cfg.Policy
-	v.Rules = s.rules
-	v.PolicyJSON = s.policyJSON
-	v.Codes = pforte.Codes
+	v.rules = ruleLabels{s.cfg.Policy, s.catalog, lang}
+	v.Rules = v.rules.Rules()
+	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSONIn(v.rules.Label))
+	v.Codes = s.codesIn(lang)
+	s.localize(r, lang, &v)
 	v.Passkeys = s.passkeysOn()
 	if v.Account == nil {
 		v.Account = s.viewer(r)
@@ -181,6 +237,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", string(lang))
 	if v.Error != nil && v.Error.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(v.Error.RetryAfter))
 	}
@@ -212,7 +269,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 // renderError shows the error page for err.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	v := view{}
-	v.Title = pforte.Info(pforte.ErrorCode(err)).Title
+	v.Title = locale.CodeTitle(pforte.Info(pforte.ErrorCode(err)).Code)
 	s.renderForm(w, r, "fehler", err, v)
 }
 

@@ -18,10 +18,10 @@ import (
 	"pforte/account"
 	"pforte/business"
 	"pforte/config"
+	"pforte/locale"
 	"pforte/metrics"
 	"pforte/mfa"
 	"pforte/oidc"
-	"pforte/policy"
 	"pforte/session"
 	"pforte/store"
 	"pforte/throttle"
@@ -38,6 +38,9 @@ type Server struct {
 	metrics  *metrics.Metrics
 	log      *slog.Logger
 	pages    *pages
+	catalog  *locale.Catalog
+	// scriptTexts are the page scripts' texts per language (JSON).
+	scriptTexts map[locale.Lang]template.JS
 
 	businesses *business.Service
 	mfa        *mfa.Service
@@ -51,11 +54,6 @@ type Server struct {
 	guideOnce sync.Once
 	guide     []byte
 	guideErr  error
-
-	// rules and policyJSON are the password policy as every page shows
-	// it: worked out once, not on every render.
-	rules      []policy.RuleInfo
-	policyJSON template.JS
 }
 
 // Deps are the parts a Server is built from.
@@ -84,13 +82,19 @@ type Deps struct {
 // New returns the whole portal as one http.Handler: routes, middleware
 // and cross-origin protection.
 func New(d Deps) (http.Handler, error) {
-	p, err := loadPages()
+	cat, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	p, err := loadPages(cat)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC,
-		rules: d.Config.Policy.Rules(), policyJSON: template.JS(d.Config.Policy.BrowserJSON())}
+		log: d.Log, pages: p, catalog: cat, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC}
+	if s.scriptTexts, err = scriptTextsOf(cat); err != nil {
+		return nil, err
+	}
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err
 	}

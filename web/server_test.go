@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"pforte/config"
+	"pforte/locale"
 )
 
 func TestSafeNext(t *testing.T) {
@@ -46,13 +47,13 @@ func TestFormRefusesBadInput(t *testing.T) {
 }
 
 func TestPagesParse(t *testing.T) {
-	p, err := loadPages()
+	p, err := loadPages(testCatalog(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"start", "registrieren", "anmelden", "konto", "hilfe", "fehler", "passwort-neu", "passwort-abgelaufen",
 		"rechtliches", "anleitung", "betrieb-trennen"} {
-		if p.byName[name] == nil {
+		if p.byLang[locale.German][name] == nil || p.byLang[locale.English][name] == nil {
 			t.Errorf("page %s missing", name)
 		}
 	}
@@ -87,8 +88,8 @@ func TestClientBehindTrustedProxies(t *testing.T) {
 
 func TestOperatorPagesRefuseProxiedAndRemoteRequests(t *testing.T) {
 	cfg, _ := config.Load(func(string) string { return "" })
-	p, _ := loadPages()
-	s := &Server{cfg: cfg, pages: p, log: slog.New(slog.DiscardHandler)}
+	p, _ := loadPages(testCatalog(t))
+	s := &Server{cfg: cfg, pages: p, catalog: testCatalog(t), log: slog.New(slog.DiscardHandler)}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
 	for _, c := range []struct {
 		remote, header string
@@ -123,8 +124,8 @@ func TestDevOutboxOnlyInDevelopmentMode(t *testing.T) {
 	cfg, _ := config.Load(func(k string) string {
 		return map[string]string{"PFORTE_SMTP_URL": "smtp://mail.example:587"}[k]
 	})
-	p, _ := loadPages()
-	s := &Server{cfg: cfg, pages: p, log: slog.New(slog.DiscardHandler)}
+	p, _ := loadPages(testCatalog(t))
+	s := &Server{cfg: cfg, pages: p, catalog: testCatalog(t), log: slog.New(slog.DiscardHandler)}
 	r := httptest.NewRequest("GET", "/entwicklung/post", nil)
 	r.RemoteAddr = "127.0.0.1:1"
 	w := httptest.NewRecorder()
@@ -144,8 +145,8 @@ func TestDevOutboxOnlyUnderThisPortalsName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := loadPages()
-	s := &Server{cfg: cfg, pages: p, log: slog.New(slog.DiscardHandler)}
+	p, _ := loadPages(testCatalog(t))
+	s := &Server{cfg: cfg, pages: p, catalog: testCatalog(t), log: slog.New(slog.DiscardHandler)}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
 	for host, want := range map[string]int{
 		"portal.test:8080": 200, "PORTAL.TEST": 200, "localhost:8080": 200, "127.0.0.1:9999": 200, "[::1]:8080": 200,

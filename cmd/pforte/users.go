@@ -15,6 +15,7 @@ import (
 
 	"pforte"
 	"pforte/account"
+	"pforte/mail"
 	"pforte/store"
 	"pforte/userimport"
 )
@@ -227,7 +228,16 @@ func usersNotifyInactive(ctx context.Context, args []string, getenv func(string)
 	}
 	defer a.close()
 	loginURL := strings.TrimRight(a.composer.BaseURL, "/") + account.LoginPath
-	n, err := a.db.NotifyInactive(ctx, cutoff.t, deleteOn.t, now, a.composer.InactiveNotices(deleteOn.t, loginURL))
+	// The notice is rendered once per language, not once per account.
+	byLang := map[string]func(string) mail.Message{}
+	n, err := a.db.NotifyInactive(ctx, cutoff.t, deleteOn.t, now, func(email, lang string) mail.Message {
+		f, ok := byLang[lang]
+		if !ok {
+			f = a.composer.In(lang).InactiveNotices(deleteOn.t, loginURL)
+			byLang[lang] = f
+		}
+		return f(email)
+	})
 	if err != nil {
 		return fmt.Errorf("users notify-inactive: nach %d Mails abgebrochen (ein erneuter Aufruf setzt fort): %w", n, err)
 	}

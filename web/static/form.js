@@ -1,17 +1,30 @@
 // form.js: small helps for forms, without inline script (the
 // Content-Security-Policy forbids it).
 //
+// - pforteText names a text of the page's language (the layout's JSON in
+//   #pforte-texts, from the catalog); every script shows text through it.
 // - Every password field gets a button "Passwort anzeigen" that shows the
 //   typed characters and hides them again (aria-pressed says which).
 // - An element with data-countdown="SECONDS" counts down once a second
 //   (pforteCountdown), announced politely and sparingly.
 "use strict";
 
+let pforteTexts;
+
+// pforteText is text id of the page's language with {n} filled in.
+function pforteText(id, n) {
+  if (!pforteTexts) {
+    const source = document.getElementById("pforte-texts");
+    pforteTexts = source ? JSON.parse(source.textContent) : {};
+  }
+  return (pforteTexts[id] || id).replace("{n}", String(n));
+}
+
 function pforteWait(secs) {
-  if (secs <= 1) return secs === 1 ? "1 Sekunde" : "0 Sekunden";
-  if (secs < 90) return secs + " Sekunden";
+  if (secs <= 1) return pforteText(secs === 1 ? "js.second" : "js.zero-seconds");
+  if (secs < 90) return pforteText("js.seconds", secs);
   const min = Math.ceil(secs / 60);
-  return min === 1 ? "1 Minute" : min + " Minuten";
+  return min === 1 ? pforteText("js.minute") : pforteText("js.minutes", min);
 }
 
 // pforteCountdown shows in el the time left of secs, once a second, and
@@ -49,12 +62,12 @@ document.addEventListener("DOMContentLoaded", () => {
     button.className = "secondary password-toggle";
     button.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-controls", input.id);
-    button.textContent = "Passwort anzeigen";
+    button.textContent = pforteText("js.show-password");
     button.addEventListener("click", () => {
       const show = input.type === "password";
       input.type = show ? "text" : "password";
       button.setAttribute("aria-pressed", String(show));
-      button.textContent = show ? "Passwort verbergen" : "Passwort anzeigen";
+      button.textContent = pforteText(show ? "js.hide-password" : "js.show-password");
     });
     wrap.append(button);
     // The form never sends a visible password: hide it again on submit, so

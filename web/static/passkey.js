@@ -51,13 +51,13 @@
       headers: { "Content-Type": "application/json" }, body: body === undefined ? "" : JSON.stringify(body) })
       .then(function (res) {
         return res.json().then(function (data) {
-          if (!res.ok) { throw new Error((data.error && data.error.message) || "Fehler " + res.status); }
+          if (!res.ok) { throw new Error((data.error && data.error.message) || pforteText("js.error", res.status)); }
           return data;
         });
       });
   }
   function say(el, text) { if (el) { el.textContent = text; } }
-  var aborted = "Der Vorgang wurde abgebrochen oder hat zu lange gedauert. Bitte versuchen Sie es erneut.";
+  var aborted = pforteText("js.passkey-aborted");
 
   var login = document.querySelector("[data-passkey-login]");
   if (login) {
@@ -67,7 +67,7 @@
     login.addEventListener("click", function () {
       var next = document.querySelector("input[name=next]");
       var q = next && next.value ? "?next=" + encodeURIComponent(next.value) : "";
-      say(status, "Bitte bestätigen Sie die Anmeldung mit Ihrem Passkey …");
+      say(status, pforteText("js.passkey-confirm-login"));
       post("/anmelden/passkey/optionen" + q).then(function (o) {
         return navigator.credentials.get({ publicKey: requestOptions(o.publicKey) });
       }).then(function (c) {
@@ -88,7 +88,7 @@
       // proves that the owner, not only a session, adds the passkey.
       var pw = addBox && addBox.querySelector("input[name=current_password]");
       var code = addBox && addBox.querySelector("input[name=code]");
-      say(addStatus, "Bitte bestätigen Sie den neuen Passkey auf Ihrem Gerät …");
+      say(addStatus, pforteText("js.passkey-confirm-add"));
       post("/konto/passkeys/optionen", { current_password: pw ? pw.value : "", code: code ? code.value : "" }).then(function (o) {
         return navigator.credentials.create({ publicKey: creationOptions(o.publicKey) });
       }).then(function (c) {

@@ -69,7 +69,7 @@ function pforteMark(li, state) {
     span.className = "state";
     li.append(span);
   }
-  span.textContent = state === "unknown" ? "wird beim Absenden geprüft" : state ? "erfüllt" : "nicht erfüllt";
+  span.textContent = pforteText(state === "unknown" ? "js.rule-unknown" : state ? "js.rule-met" : "js.rule-unmet");
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"pforte"
+	"pforte/locale"
+	"pforte/policy"
+)
+
+// The page's language (CONTRACT §9): ?lang=de|en chooses and the cookie
+// remembers the choice; without one, Accept-Language decides. A member
+// who switches while signed in keeps the language for the mails.
+
+const langCookie = "pforte_lang"
+
+// langOf is the language the language middleware chose for r.
+func langOf(r *http.Request) locale.Lang { return locale.From(r.Context()) }
+
+// language picks the language of each request and, for ?lang=, remembers it.
+func (s *Server) language(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang, chosen := locale.Parse(r.URL.Query().Get("lang"))
+		if chosen {
+			http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(lang), Path: "/", HttpOnly: true,
+				Secure: s.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode, MaxAge: int((365 * 24 * time.Hour).Seconds())})
+			if a := s.viewer(r); a != nil {
+				s.keepLanguage(r.Context(), a.ID, lang)
+			}
+		} else if c, err := r.Cookie(langCookie); err == nil {
+			lang, chosen = locale.Parse(c.Value)
+		}
+		if !chosen {
+			lang = locale.Match(r.Header.Get("Accept-Language"))
+		}
+		w.Header().Add("Vary", "Accept-Language, Cookie")
+		next.ServeHTTP(w, r.WithContext(locale.WithLang(r.Context(), lang)))
+	})
+}
+
+// keepLanguage stores lang as the language of the account's mails; a
+// failure only costs the mail's language, so it is logged, not shown.
+func (s *Server) keepLanguage(ctx context.Context, accountID int64, lang locale.Lang) {
+	if err := s.db.SetLanguage(ctx, accountID, string(lang)); err != nil {
+		s.log.Error("keep language", "account", accountID, "err", err)
+	}
+}
+
+// langLink is one entry of the language switch.
+type langLink struct {
+	Lang    locale.Lang
+	Name    string
+	URL     string
+	Current bool
+}
+
+// langNames name each language in itself, as a switch should.
+var langNames = map[locale.Lang]string{locale.German: "Deutsch", locale.English: "English"}
+
+func switchLinks(r *http.Request, current locale.Lang) []langLink {
+	var out []langLink
+	for _, l := range locale.Langs {
+		q := url.Values{}
+		if r.Method == http.MethodGet {
+			q = r.URL.Query()
+		}
+		q.Set("lang", string(l))
+		out = append(out, langLink{Lang: l, Name: langNames[l], URL: (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String(), Current: l == current})
+	}
+	return out
+}
+
+// localize puts v into the page's language lang: the title and notice are
+// message IDs (a text that is no ID stays as it is), a domain error's
+// German message becomes its message in the language. A German-only page
+// tells so in the language the member chose.
+func (s *Server) localize(r *http.Request, lang locale.Lang, v *view) {
+	v.Lang = lang
+	v.ChosenLang = langOf(r)
+	v.Switch = switchLinks(r, v.ChosenLang)
+	if v.ChosenLang != lang {
+		v.OnlyNote = s.catalog.Must(v.ChosenLang, "layout.german-only")
+	}
+	v.ScriptTexts = s.scriptTexts[lang]
+	if s.catalog.Has(lang, v.Title) {
+		v.Title = s.catalog.Must(lang, v.Title)
+	}
+	if s.catalog.Has(lang, v.Notice) {
+		v.Notice = s.catalog.Must(lang, v.Notice)
+	}
+	if v.Error != nil {
+		e := *v.Error // never change a shared error value
+		e.Message = s.catalog.Translate(lang, e.Message)
+		v.Error = &e
+	}
+}
+
+// scriptTextsOf are the js.* messages of each language as JSON for the
+// page scripts (encoding/json escapes <, > and &: safe in a script element).
+func scriptTextsOf(cat *locale.Catalog) (map[locale.Lang]template.JS, error) {
+	out := map[locale.Lang]template.JS{}
+	for _, l := range locale.Langs {
+		texts := map[string]string{}
+		for _, id := range cat.IDs(l) {
+			if strings.HasPrefix(id, "js.") {
+				texts[id] = cat.Must(l, id)
+			}
+		}
+		b, err := json.Marshal(texts)
+		if err != nil {
+			return nil, err
+		}
+		out[l] = template.JS(b)
+	}
+	return out, nil
+}
+
+// codesIn is the one list of codes with titles and remedies in lang.
+func (s *Server) codesIn(lang locale.Lang) []pforte.CodeInfo {
+	out := make([]pforte.CodeInfo, len(pforte.Codes))
+	for i, c := range pforte.Codes {
+		out[i] = s.catalog.Info(lang, c.Code)
+	}
+	return out
+}
+
+// ruleLabels names the password rules in a language: German from the
+// policy itself, other languages from the catalog (rule.ID, with the
+// lengths as {{.N}}).
+type ruleLabels struct {
+	p    policy.Policy
+	cat  *locale.Catalog
+	lang locale.Lang
+}
+
+func (rl ruleLabels) Label(id string) string {
+	if rl.lang == locale.German || rl.cat == nil {
+		return rl.p.Label(id)
+	}
+	n := 0
+	switch id {
+	case policy.RuleMinLength:
+		n = rl.p.MinLength
+	case policy.RuleMaxLength:
+		n = rl.p.MaxLength
+	}
+	return rl.cat.Must(rl.lang, "rule."+id, "N", n)
+}
+
+// Rules are the policy's rules with their labels in the language.
+func (rl ruleLabels) Rules() []policy.RuleInfo {
+	rules := rl.p.Rules()
+	for i := range rules {
+		rules[i].Label = rl.Label(rules[i].ID)
+	}
+	return rules
+}

@@ -129,6 +129,9 @@ const (
 	EventStaffMailRetried     Event = "staff-mail-retried"
 	EventStaffRoleGranted     Event = "staff-role-granted"
 	EventStaffRoleRevoked     Event = "staff-role-revoked"
+	// Staff looked: an account's page opened, the audit log exported.
+	EventStaffAccountViewed Event = "staff-account-viewed"
+	EventStaffAuditExported Event = "staff-audit-exported"
 	// Services (OpenID Connect): Detail names the client, never a token.
 	EventOIDCSignIn        Event = "oidc-sign-in"
 	EventOIDCLogoutSent    Event = "oidc-logout-sent"
@@ -139,6 +142,8 @@ const (
 	EventOIDCClientRemoved Event = "oidc-client-removed"
 	EventOIDCSecretRotated Event = "oidc-secret-rotated"
 	EventOIDCKeyRotated    Event = "oidc-key-rotated"
+	// The operator's key: every sealed secret moved to its first key.
+	EventKeysResealed Event = "keys-resealed"
 )
 
 // AuditEntry is one line of the audit log. It never holds a password or a

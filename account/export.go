@@ -13,15 +13,20 @@ import (
 // Art. 15 and 20), as the member downloads it. Secrets are not in it: no
 // password hash, no app secret, no recovery code, no token.
 type DataExport struct {
-	ExportedAt   time.Time         `json:"exported_at"`
-	Account      ExportAccount     `json:"account"`
-	SecondFactor ExportFactor      `json:"second_factor"`
-	Passkeys     []ExportPasskey   `json:"passkeys"`
-	Sessions     []ExportSession   `json:"sessions"`
-	Businesses   []ExportBusiness  `json:"businesses"`
-	EmailChange  *ExportChange     `json:"pending_email_change,omitempty"`
-	Mails        []ExportMail      `json:"mails"`
-	Audit        []ExportAuditLine `json:"audit_log"`
+	ExportedAt   time.Time        `json:"exported_at"`
+	Account      ExportAccount    `json:"account"`
+	SecondFactor ExportFactor     `json:"second_factor"`
+	Passkeys     []ExportPasskey  `json:"passkeys"`
+	Sessions     []ExportSession  `json:"sessions"`
+	Businesses   []ExportBusiness `json:"businesses"`
+	PINRequests  []ExportPIN      `json:"pin_requests"`
+	// ServicesSubject is the identifier the chamber's services know the
+	// account by (OpenID Connect sub), "" if none has had it yet.
+	ServicesSubject string            `json:"services_subject,omitempty"`
+	Services        []ExportService   `json:"services_signed_in"`
+	EmailChange     *ExportChange     `json:"pending_email_change,omitempty"`
+	Mails           []ExportMail      `json:"mails"`
+	Audit           []ExportAuditLine `json:"audit_log"`
 }
 
 // The parts of DataExport.
@@ -55,6 +60,16 @@ type (
 	ExportBusiness struct {
 		Number string `json:"number"`
 		Name   string `json:"name"`
+	}
+	ExportPIN struct {
+		Business    string     `json:"business_number"`
+		RequestedAt time.Time  `json:"requested_at"`
+		LetterSent  *time.Time `json:"letter_sent_at"`
+	}
+	ExportService struct {
+		ID    string    `json:"id"`
+		Name  string    `json:"name"`
+		Since time.Time `json:"since"`
 	}
 	ExportChange struct {
 		NewEmail  string    `json:"new_email"`
@@ -92,7 +107,7 @@ func (s *Service) Export(ctx context.Context, accountID int64, client Client) (*
 	x := &DataExport{ExportedAt: now, Account: ExportAccount{ID: a.ID, Email: a.Email, CreatedAt: a.CreatedAt,
 		ConfirmedAt: when(a.ConfirmedAt), LastLoginAt: when(a.LastLoginAt), PasswordSetAt: when(a.PasswordSetAt),
 		PasswordExpired: a.PasswordExpired()},
-		Passkeys: []ExportPasskey{}, Sessions: []ExportSession{}, Businesses: []ExportBusiness{}, Mails: []ExportMail{}, Audit: []ExportAuditLine{}}
+		Passkeys: []ExportPasskey{}, Sessions: []ExportSession{}, Businesses: []ExportBusiness{}, PINRequests: []ExportPIN{}, Services: []ExportService{}, Mails: []ExportMail{}, Audit: []ExportAuditLine{}}
 	x.SecondFactor.SecretsNotInExport = "Passwort, App-Schlüssel und Wiederherstellungscodes speichern wir nur verschlüsselt oder als Hash; sie sind aus Sicherheitsgründen nicht Teil dieser Auskunft."
 	if t, err := q.TOTPOf(ctx, a.ID); err == nil && t.Enabled() {
 		x.SecondFactor.AppEnabledAt = when(t.EnabledAt)
@@ -123,6 +138,23 @@ func (s *Service) Export(ctx context.Context, accountID int64, client Client) (*
 	}
 	for _, b := range bs {
 		x.Businesses = append(x.Businesses, ExportBusiness{Number: b.Number, Name: b.Name})
+	}
+	pins, err := q.AccountPINRequests(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pins {
+		x.PINRequests = append(x.PINRequests, ExportPIN{Business: p.Business.Number, RequestedAt: p.RequestedAt, LetterSent: when(p.SentAt)})
+	}
+	if x.ServicesSubject, err = q.OIDCSubjectOf(ctx, a.ID); err != nil {
+		return nil, err
+	}
+	services, err := q.SignedInServices(ctx, a.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, sv := range services {
+		x.Services = append(x.Services, ExportService{ID: sv.ClientID, Name: sv.Name, Since: sv.Since})
 	}
 	if c, err := q.OpenEmailChange(ctx, a.ID, now); err == nil {
 		x.EmailChange = &ExportChange{NewEmail: c.NewEmail, ExpiresAt: c.ExpiresAt}

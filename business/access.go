@@ -19,14 +19,29 @@ const (
 	UseServices Permission = "use-services"
 )
 
-// Can is the one rule of access to a business: staff may do everything
-// with every business; a member only what a link gives, and a link gives
-// every permission of its business; without a link, nothing.
-func Can(a *pforte.Account, p Permission, linked bool) bool {
+// Actor is who asks: the account and whether its session was signed in
+// with a second factor (store.StoredSession.SecondFactor).
+type Actor struct {
+	Account      *pforte.Account
+	SecondFactor bool
+}
+
+// Staff reports whether the actor holds staff rights: a staff role AND a
+// second factor in this session, the console's rule too. A staff account
+// signed in with the password alone is a member like any other, so a
+// stolen staff password opens no business.
+func (who Actor) Staff() bool {
+	return who.Account != nil && who.Account.Role.Staff() && who.SecondFactor
+}
+
+// Can is the one rule of access to a business: staff (Actor.Staff) may do
+// everything with every business; a member only what a link gives, and a
+// link gives every permission of its business; without a link, nothing.
+func Can(who Actor, p Permission, linked bool) bool {
 	switch {
-	case a == nil:
+	case who.Account == nil:
 		return false
-	case a.Role.Staff():
+	case who.Staff():
 		return true
 	}
 	return linked && p == UseServices
@@ -40,9 +55,9 @@ var forbidden = &pforte.Error{Code: pforte.Forbidden,
 // Access checks that the account may do p with the business number and
 // returns the business; forbidden otherwise. Only staff, who may see any
 // business, learn that a number is not in the register (not-found).
-func (s *Service) Access(ctx context.Context, a *pforte.Account, p Permission, number string) (*pforte.Business, error) {
+func (s *Service) Access(ctx context.Context, who Actor, p Permission, number string) (*pforte.Business, error) {
 	n, ok := pforte.NormalizeBusinessNumber(number)
-	staff := a != nil && a.Role.Staff()
+	a, staff := who.Account, who.Staff()
 	if !ok {
 		if staff {
 			return nil, pforte.Errorf(pforte.NotFound, "Diese Betriebsnummer ist nicht im Register.")
@@ -56,7 +71,7 @@ func (s *Service) Access(ctx context.Context, a *pforte.Account, p Permission, n
 			return nil, err
 		}
 	}
-	if !Can(a, p, linked) {
+	if !Can(who, p, linked) {
 		return nil, forbidden
 	}
 	b, err := s.DB.Q().BusinessByNumber(ctx, n)

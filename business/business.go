@@ -249,6 +249,10 @@ func pinLocked(d time.Duration) *pforte.Error {
 
 func failKey(number string) string { return "pin-fail:" + number }
 
+// staffNoLink refuses a link for an account with a staff role.
+var staffNoLink = &pforte.Error{Code: pforte.Forbidden,
+	Message: "Ein Konto der Verwaltung wird nicht mit einem Betrieb verknüpft. Für Ihren eigenen Betrieb nutzen Sie bitte ein Konto ohne Rolle in der Verwaltung."}
+
 // Link links the account to the business with the PIN from its letter and
 // uses the PIN up. Linking an account that is linked already uses the PIN
 // up all the same and succeeds. Every failure counts against the business
@@ -257,6 +261,12 @@ func failKey(number string) string { return "pin-fail:" + number }
 func (s *Service) Link(ctx context.Context, a *pforte.Account, number, pin, client string) (*pforte.Business, error) {
 	if !a.Confirmed() {
 		return nil, pforte.Errorf(pforte.NotConfirmed, "Bitte bestätigen Sie zuerst Ihre E-Mail-Adresse.")
+	}
+	if a.Role.Staff() {
+		// Staff print PIN letters and so see PINs; their accounts never
+		// link a business with one (they see every business in the
+		// console with a second factor anyway).
+		return nil, staffNoLink
 	}
 	n, ok := pforte.NormalizeBusinessNumber(number)
 	if !ok {

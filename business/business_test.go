@@ -306,29 +306,43 @@ func TestAccess(t *testing.T) {
 		if _, err := f.svc.Link(ctx, f.member, "4712", f.issue(t, "4712"), "c"); err != nil {
 			t.Fatal(err)
 		}
+		member, other := Actor{Account: f.member}, Actor{Account: f.other}
+		staff, admin := Actor{Account: f.staff, SecondFactor: true}, Actor{Account: f.admin, SecondFactor: true}
 		for _, c := range []struct {
-			who    *pforte.Account
+			who    Actor
 			number string
 			want   pforte.Code
 		}{
-			{f.member, "4712", ""},
-			{f.member, "0815-4711", pforte.Forbidden},
-			{f.member, "9999", pforte.Forbidden}, // members do not learn what exists
-			{f.member, "../x", pforte.Forbidden},
-			{f.other, "4712", pforte.Forbidden},
-			{nil, "4712", pforte.Forbidden},
-			{f.staff, "4712", ""},
-			{f.staff, "0815-4711", ""},
-			{f.staff, "9999", pforte.NotFound},
-			{f.admin, "4712", ""},
-			{f.admin, "9999", pforte.NotFound},
+			{member, "4712", ""},
+			{member, "0815-4711", pforte.Forbidden},
+			{member, "9999", pforte.Forbidden}, // members do not learn what exists
+			{member, "../x", pforte.Forbidden},
+			{Actor{Account: f.member, SecondFactor: true}, "0815-4711", pforte.Forbidden},
+			{other, "4712", pforte.Forbidden},
+			{Actor{}, "4712", pforte.Forbidden},
+			{staff, "4712", ""},
+			{staff, "0815-4711", ""},
+			{staff, "9999", pforte.NotFound},
+			{admin, "4712", ""},
+			{admin, "9999", pforte.NotFound},
+			// Staff signed in with the password alone: no staff rights.
+			{Actor{Account: f.staff}, "0815-4711", pforte.Forbidden},
+			{Actor{Account: f.admin}, "9999", pforte.Forbidden},
 		} {
 			b, err := f.svc.Access(ctx, c.who, UseServices, c.number)
 			if code(err) != c.want || (err == nil && b.Number != c.number) {
 				t.Errorf("access of %v to %q: %+v %v, want %q", c.who, c.number, b, err, c.want)
 			}
 		}
-		if Can(f.member, Permission("something-else"), true) {
+		// Staff see PINs when they print letters: their accounts never link.
+		pin := f.issue(t, "0815-4711")
+		if _, err := f.svc.Link(ctx, f.staff, "0815-4711", pin, "c"); code(err) != pforte.Forbidden {
+			t.Fatalf("a staff account linked a business: %v", err)
+		}
+		if _, err := f.svc.Link(ctx, f.other, "0815-4711", pin, "c"); err != nil {
+			t.Fatalf("the PIN after the staff attempt: %v", err)
+		}
+		if Can(member, Permission("something-else"), true) {
 			t.Error("an unknown permission was granted")
 		}
 		if err := f.svc.Unlink(ctx, f.member, "4712", "c"); err != nil {
@@ -337,7 +351,7 @@ func TestAccess(t *testing.T) {
 		if err := f.svc.Unlink(ctx, f.member, "4712", "c"); code(err) != pforte.NotFound {
 			t.Fatalf("unlink twice: %v", err)
 		}
-		if _, err := f.svc.Access(ctx, f.member, UseServices, "4712"); code(err) != pforte.Forbidden {
+		if _, err := f.svc.Access(ctx, member, UseServices, "4712"); code(err) != pforte.Forbidden {
 			t.Fatalf("after unlink: %v", err)
 		}
 	})

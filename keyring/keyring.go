@@ -176,3 +176,18 @@ func (k *Keyring) Open(sealed, purpose string) ([]byte, error) {
 func (k *Keyring) Current(sealed string) bool {
 	return k != nil && len(k.keys) > 0 && strings.HasPrefix(sealed, "v1."+k.keys[0].id+".")
 }
+
+// Reseal returns sealed under the key that seals now: unchanged (false)
+// if it is sealed with it already, else opened with its older key and
+// sealed again (true).
+func (k *Keyring) Reseal(sealed, purpose string) (string, bool, error) {
+	if k.Current(sealed) {
+		return sealed, false, nil
+	}
+	pt, err := k.Open(sealed, purpose)
+	if err != nil {
+		return "", false, err
+	}
+	out, err := k.Seal(pt, purpose)
+	return out, err == nil, err
+}

@@ -103,3 +103,23 @@ func TestLoadOrCreate(t *testing.T) {
 		t.Fatalf("second load does not open the first's value: %v", err)
 	}
 }
+
+func TestReseal(t *testing.T) {
+	old, _ := Parse(newKey(1))
+	sealed, _ := old.Seal([]byte("geheim"), "p")
+	both, _ := Parse(newKey(2) + "," + newKey(1))
+	moved, changed, err := both.Reseal(sealed, "p")
+	if err != nil || !changed || !both.Current(moved) {
+		t.Fatalf("Reseal of an old value: changed=%v current=%v err=%v", changed, both.Current(moved), err)
+	}
+	onlyNew, _ := Parse(newKey(2))
+	if got, err := onlyNew.Open(moved, "p"); err != nil || string(got) != "geheim" {
+		t.Fatalf("resealed value with the new key alone: %q %v", got, err)
+	}
+	if again, changed, err := both.Reseal(moved, "p"); err != nil || changed || again != moved {
+		t.Fatalf("Reseal of a current value changed it: %v %v", changed, err)
+	}
+	if _, _, err := onlyNew.Reseal(sealed, "p"); err == nil {
+		t.Fatal("a value whose key is gone was resealed")
+	}
+}

@@ -123,3 +123,9 @@ func (s *Service) audit(ctx context.Context, ev pforte.Event, accountID int64, c
 		s.logError("audit", err)
 	}
 }
+
+// Reseal moves every app-code secret to the operator's current key in
+// tx (after a change of PFORTE_SECRET_KEY), and returns how many moved.
+func (s *Service) Reseal(ctx context.Context, tx *store.Tx) (int, error) {
+	return tx.ResealTOTP(ctx, func(v string) (string, bool, error) { return s.Keys.Reseal(v, keyPurpose) })
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 
 	"pforte"
 	"pforte/store"
@@ -74,17 +75,24 @@ func (p *Provider) AddClient(ctx context.Context, c store.OIDCClient) (string, e
 	return secret, err
 }
 
-// RemoveClient removes a client; its tokens stop working at once.
-func (p *Provider) RemoveClient(ctx context.Context, id string) error {
+// RemoveClient removes a client; its tokens stop working at once. by
+// names who did it in the audit: zero for the command line, else the
+// acting staff account, its client address and the reason it gave.
+func (p *Provider) RemoveClient(ctx context.Context, id string, by pforte.AuditEntry) error {
 	return p.DB.Tx(ctx, func(tx *store.Tx) error {
 		ok, err := tx.DeleteOIDCClient(ctx, id)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("Client %q gibt es nicht", id)
+			return pforte.Errorf(pforte.NotFound, "Den Dienst %q gibt es nicht.", id)
 		}
-		return tx.Audit(ctx, pforte.AuditEntry{At: p.now(), Event: pforte.EventOIDCClientRemoved, Client: operator, Detail: "Dienst " + id})
+		e := by
+		e.At, e.Event, e.Detail = p.now(), pforte.EventOIDCClientRemoved, strings.TrimSpace("Dienst "+id+" "+by.Detail)
+		if e.Client == "" {
+			e.Client = operator
+		}
+		return tx.Audit(ctx, e)
 	})
 }
 

@@ -158,3 +158,9 @@ func (p *Provider) keySet(ctx context.Context) ([]op.Key, error) {
 	}
 	return out, nil
 }
+
+// Reseal moves every private signing key to the operator's current key
+// in tx (after a change of PFORTE_SECRET_KEY), and returns how many moved.
+func (p *Provider) Reseal(ctx context.Context, tx *store.Tx) (int, error) {
+	return tx.ResealOIDCKeys(ctx, func(v string) (string, bool, error) { return p.Keys.Reseal(v, sealPurpose) })
+}

@@ -43,6 +43,11 @@ func (tx *Tx) OwnPINRequests(ctx context.Context, accountID int64, since time.Ti
 		AND NOT EXISTS (SELECT 1 FROM pin_requests n WHERE n.account_id = r.account_id AND n.business_number = r.business_number
 			AND (n.requested_at > r.requested_at OR (n.requested_at = r.requested_at AND n.id > r.id)))
 		ORDER BY r.requested_at DESC, r.id DESC`, accountID, since.UnixMilli())
+	return scanOwnPINRequests(rows, err)
+}
+
+// scanOwnPINRequests reads the rows of OwnPINRequests and AccountPINRequests.
+func scanOwnPINRequests(rows *sql.Rows, err error) ([]OwnPINRequest, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,10 @@ func (s *StoredSession) AMR() []string {
 	return strings.Fields(s.Methods)
 }
 
+// SecondFactor reports whether the session was signed in with more than a
+// password: an app code (otp) or a passkey (hwk).
+func (s *StoredSession) SecondFactor() bool { return s.HasMethod("otp") || s.HasMethod("hwk") }
+
 // HasMethod reports whether the session was signed in with method m.
 func (s *StoredSession) HasMethod(m string) bool {
 	return slices.Contains(s.AMR(), m)

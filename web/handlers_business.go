@@ -12,6 +12,13 @@ import (
 	"pforte/store"
 )
 
+// actorOf is the signed-in account of r with its session's strength, for
+// the access rule of businesses.
+func actorOf(r *http.Request) business.Actor {
+	a := authOf(r)
+	return business.Actor{Account: a.Account, SecondFactor: a.Session != nil && a.Session.SecondFactor()}
+}
+
 // businessKey keys the business of a request behind requireBusiness.
 type businessKey struct{}
 
@@ -29,7 +36,7 @@ func businessOf(r *http.Request) *pforte.Business {
 // with the permission they need.
 func (s *Server) requireBusiness(p business.Permission, next http.Handler) http.Handler {
 	return s.requireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, err := s.businesses.Access(r.Context(), authOf(r).Account, p, r.PathValue("number"))
+		b, err := s.businesses.Access(r.Context(), actorOf(r), p, r.PathValue("number"))
 		if err != nil {
 			s.renderBusinessError(w, r, err)
 			return
@@ -69,12 +76,12 @@ func (s *Server) handleBusinesses() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		if !business.Can(a, business.UseServices, len(list) > 0) {
+		if !business.Can(actorOf(r), business.UseServices, len(list) > 0) {
 			s.renderBusinessError(w, r, noLink)
 			return
 		}
 		s.render(w, r, http.StatusOK, "betrieb", view{Title: "Meine Betriebe",
-			Data: map[string]any{"Businesses": list, "Staff": a.Role.Staff()}})
+			Data: map[string]any{"Businesses": list, "Staff": actorOf(r).Staff()}})
 	})
 }
 

@@ -92,8 +92,12 @@ func New(d Deps) (http.Handler, error) {
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err
 	}
+	var services console.Services
+	if d.OIDC != nil {
+		services = d.OIDC
+	}
 	if s.console, err = console.New(console.Deps{Host: consoleHost{s}, DB: d.DB, Accounts: d.Accounts, Businesses: d.Businesses,
-		Limits: d.Limits, SecondFactor: d.SecondFactor, WakeMail: d.WakeMail, Idle: d.Config.SessionIdle}); err != nil {
+		Limits: d.Limits, SecondFactor: d.SecondFactor, Services: services, WakeMail: d.WakeMail, Idle: d.Config.SessionIdle}); err != nil {
 		return nil, err
 	}
 	return s.routes(), nil

@@ -89,7 +89,7 @@ func clientsCmd(ctx context.Context, args []string, getenv func(string) string, 
 			return err
 		}
 		defer a.close()
-		if err := a.oidc.RemoveClient(ctx, args[1]); err != nil {
+		if err := a.oidc.RemoveClient(ctx, args[1], pforte.AuditEntry{}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Client %s entfernt; seine Tokens gelten nicht mehr.\n", args[1])
@@ -114,19 +114,45 @@ func clientsCmd(ctx context.Context, args []string, getenv func(string) string, 
 // keysCmd: keys rotate. A new key signs from now on; the previous one stays
 // in the JWKS until every token it signed has expired.
 func keysCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) != 1 || args[0] != "rotate" {
-		return usageError{"Aufruf: pforte keys rotate"}
+	if len(args) != 1 || args[0] != "rotate" && args[0] != "reseal" {
+		return usageError{"Aufruf: pforte keys rotate | pforte keys reseal"}
 	}
-	a, err := open(ctx, getenv, stderr)
+	a, err := openExisting(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+	if args[0] == "reseal" {
+		return keysReseal(ctx, a, stdout)
+	}
 	kid, err := a.oidc.RotateKey(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Neuer Signaturschlüssel %s signiert ab jetzt; der bisherige bleibt im JWKS, bis seine Tokens abgelaufen sind (%s).\n",
 		kid, pforte.GermanDuration(a.cfg.OIDCAccessTTL+time.Minute))
+	return nil
+}
+
+// keysReseal moves every secret sealed at rest (app-code secrets, signing
+// keys) to the first key of PFORTE_SECRET_KEY, in one transaction, so that
+// the keys behind it can be dropped.
+func keysReseal(ctx context.Context, a *app, stdout io.Writer) error {
+	var totp, signing int
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if totp, err = a.mfa.Reseal(ctx, tx); err != nil {
+			return err
+		}
+		if signing, err = a.oidc.Reseal(ctx, tx); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, pforte.AuditEntry{At: time.Now(), Event: pforte.EventKeysResealed,
+			Detail: fmt.Sprintf("totp=%d signing=%d", totp, signing)})
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Neu versiegelt: %d Geheimnisse für App-Codes, %d Signaturschlüssel. Die älteren Schlüssel in PFORTE_SECRET_KEY können entfallen, sobald die Zugangstokens der Dienste abgelaufen sind (%s).\n", totp, signing, pforte.GermanDuration(a.cfg.OIDCAccessTTL))
 	return nil
 }

@@ -87,13 +87,14 @@ func TestConsoleAccessibility(t *testing.T) {
 	}
 	p.signUp("kunde@example.de", goodPW)
 	p.post(p.login("kunde@example.de", goodPW), "/betrieb/pin-beantragen", url.Values{"business": {"4712"}})
+	p.mustCLI("clients", "add", "pruefung", "--name", "Prüfungsanmeldung", "--redirect-uri", "https://pruefung.example/cb")
 	desk := p.staff("chefin@hwk.example", "admin", "pwd", "otp")
 	signInBrowser(t, ctx, p, sessionCookie(t, desk, p))
 	id := p.accountID("kunde@example.de")
 	shots := os.Getenv("PFORTE_SCREENSHOTS")
 	for _, path := range []string{"/verwaltung", "/verwaltung/konten?q=example", "/verwaltung/konten/" + id, "/verwaltung/betriebe?q=4",
 		"/verwaltung/betriebe/4712", "/verwaltung/briefe", "/verwaltung/post", "/verwaltung/protokoll", "/verwaltung/mitarbeiter",
-		"/verwaltung/protokoll?since=gestern"} {
+		"/verwaltung/dienste", "/verwaltung/protokoll?since=gestern"} {
 		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		err := chromedp.Do(tctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(p.URL+path), chromedp.WaitVisible(chromedp.CSS(`nav.console-nav`)))
 		cancel()

@@ -56,5 +56,8 @@ func TestConsoleWithTheRealSecondFactor(t *testing.T) {
 			t.Fatalf("login after the reset: %d %q", pg.Status, pg.Header.Get("Location"))
 		}
 		p.staffAudit(pforte.EventStaffMFAReset, admin)
+		if e := p.staffAudit(pforte.EventStaffAccountViewed, admin); e[0].Email != member {
+			t.Fatalf("the page view is audited for %q, want %q", e[0].Email, member)
+		}
 	})
 }

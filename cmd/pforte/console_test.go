@@ -492,6 +492,10 @@ func TestConsoleOutboxAndAuditCSV(t *testing.T) {
 		if pg := p.get(desk, "/verwaltung/protokoll?account=niemand@example.de"); strings.Contains(pg.Body, "data-event=") {
 			t.Fatal("unknown account shows entries")
 		}
+		// An address that a spreadsheet would read as a formula.
+		if pg := p.post(p.newClient(), "/registrieren", url.Values{"email": {"=HYPERLINK@example.de"}, "password": {goodPW}, "password_repeat": {goodPW}}); pg.Status != 200 && pg.Status != 303 {
+			t.Fatalf("registering the formula address: %d %q", pg.Status, pg.Code())
+		}
 		res := p.get(desk, "/verwaltung/protokoll?format=csv&since="+time.Now().Format("2006-01-02"))
 		if res.Status != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("csv: %d %s", res.Status, res.Header.Get("Content-Type"))
@@ -515,5 +519,18 @@ func TestConsoleOutboxAndAuditCSV(t *testing.T) {
 		if !found {
 			t.Fatalf("csv lacks the retry: %v", rows)
 		}
+		formula := false
+		for _, r := range rows[1:] {
+			for _, cell := range r {
+				if cell != "" && strings.ContainsRune("=+@", rune(cell[0])) {
+					t.Fatalf("a cell a spreadsheet reads as a formula: %q in %v", cell, r)
+				}
+				formula = formula || cell == "'=hyperlink@example.de"
+			}
+		}
+		if !formula {
+			t.Fatalf("csv lacks the formula address, quoted: %v", rows)
+		}
+		p.staffAudit(pforte.EventStaffAuditExported, helper)
 	})
 }

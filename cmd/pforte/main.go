@@ -57,6 +57,7 @@ Befehle:
   clients list | remove ID | rotate-secret ID
                                             Dienste auflisten, entfernen, neues Geheimnis ausgeben
   keys rotate                               neuer Signaturschlüssel für die Dienste (der alte bleibt eine Weile im JWKS)
+  keys reseal                               alle Geheimnisse mit dem ersten Schlüssel aus PFORTE_SECRET_KEY neu versiegeln
 
 Die Konfiguration kommt aus Umgebungsvariablen (PFORTE_…), siehe README. Alle Befehle außer serve
 und migrate verlangen eine bestehende Datenbank.`

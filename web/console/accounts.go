@@ -173,6 +173,11 @@ func (c *Console) handleAccount() http.Handler {
 			c.Host.Error(w, r, notFound)
 			return
 		}
+		if err := c.DB.Q().Audit(r.Context(), pforte.AuditEntry{At: c.now(), Event: pforte.EventStaffAccountViewed, AccountID: id,
+			ActorID: staffOf(r).ID, Client: c.Host.Client(r)}); err != nil {
+			c.Host.Error(w, r, err)
+			return
+		}
 		c.showAccount(w, r, id, noticeOf(r), nil)
 	})
 }

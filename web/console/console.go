@@ -92,6 +92,8 @@ type Deps struct {
 	Businesses   *business.Service
 	Limits       *throttle.Limiter
 	SecondFactor SecondFactor
+	// Services lists and removes the services (nil: no services page).
+	Services Services
 	// WakeMail nudges the mail worker after a mail was made due.
 	WakeMail func()
 	// Idle is the sessions' idle timeout, to tell live sessions from

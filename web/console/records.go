@@ -105,6 +105,11 @@ func (c *Console) handleAudit() http.Handler {
 			}
 		}
 		if csvOut {
+			if err := c.DB.Q().Audit(r.Context(), pforte.AuditEntry{At: c.now(), Event: pforte.EventStaffAuditExported,
+				ActorID: staffOf(r).ID, Client: c.Host.Client(r), Detail: r.URL.RawQuery}); err != nil {
+				c.Host.Error(w, r, err)
+				return
+			}
 			writeCSV(w, p.Entries, c.now())
 			return
 		}
@@ -157,8 +162,9 @@ func writeCSV(w http.ResponseWriter, entries []pforte.AuditEntry, now time.Time)
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"id", "at", "event", "account_id", "email", "actor_id", "actor", "client", "detail"})
 	for _, e := range entries {
+		// Every text cell, for addresses and details come from outside.
 		cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.In(pforte.DateZone).Format(time.RFC3339), string(e.Event),
-			idText(e.AccountID), e.Email, idText(e.ActorID), e.Actor, e.Client, csvSafe(e.Detail)})
+			idText(e.AccountID), csvSafe(e.Email), idText(e.ActorID), csvSafe(e.Actor), csvSafe(e.Client), csvSafe(e.Detail)})
 	}
 	cw.Flush()
 }
@@ -170,8 +176,8 @@ func idText(id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
-// csvSafe keeps a spreadsheet from reading a cell as a formula (a detail
-// comes from staff's or members' input).
+// csvSafe keeps a spreadsheet from reading a cell as a formula (addresses
+// and details come from members' and staff's input).
 func csvSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s

@@ -39,6 +39,10 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /verwaltung/protokoll", c.handleAudit())
 	mux.Handle("GET /verwaltung/mitarbeiter", admin(c.handleStaff()))
 	mux.Handle("POST /verwaltung/mitarbeiter", admin(c.handleSetRole()))
+	if c.Services != nil {
+		mux.Handle("GET /verwaltung/dienste", admin(c.handleServices()))
+		mux.Handle("POST /verwaltung/dienste/{id}/entfernen", admin(c.handleRemoveService()))
+	}
 
 	mux.Handle("/", c.handleNotFound())
 	return c.requireStaff(mux)

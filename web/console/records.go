@@ -128,7 +128,9 @@ func (c *Console) auditFilter(r *http.Request, p auditPage) (store.AuditFilter, 
 	if p.Since != "" {
 		t, err := pforte.ParseDate(p.Since)
 		if err != nil {
-			return f, pforte.Errorf(pforte.BadRequest, "„%s“ ist kein Datum; bitte als JJJJ-MM-TT angeben.", p.Since)
+			// The field shows what was typed; the message stays fixed so
+			// that the catalog has it in every language.
+			return f, pforte.Errorf(pforte.BadRequest, "Bei „Seit“ steht kein Datum; bitte als JJJJ-MM-TT angeben.")
 		}
 		f.Since = t
 	}

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"net/url"
 	"slices"
@@ -20,8 +21,10 @@ var ErrBadLogout = &pforte.Error{Code: pforte.BadRequest,
 
 // LogoutRequest is a checked RP-initiated logout (RP-Initiated Logout 1.0).
 type LogoutRequest struct {
-	// Hinted: a valid id_token_hint named the service; the session ends
-	// without asking.
+	// Hinted: a valid id_token_hint named the service and was issued to
+	// the browser's own live session (its sid and sub); the session ends
+	// without asking. Anyone's ID token names a service, so a hint for
+	// another session or account is no hint: the member is asked.
 	Hinted bool
 	// Redirect is where the browser goes afterwards: the registered
 	// post_logout_redirect_uri with state, or "" for Pforte's own page.
@@ -30,12 +33,12 @@ type LogoutRequest struct {
 	ClientName string
 	// ClientID, PostLogoutURI and State go back with the question's form.
 	ClientID, PostLogoutURI, State string
-	// SID is the session the hint was issued for ("" without hint).
-	SID string
 }
 
-// ParseLogout checks the parameters of the end-session endpoint.
-func (p *Provider) ParseLogout(ctx context.Context, f url.Values) (*LogoutRequest, error) {
+// ParseLogout checks the parameters of the end-session endpoint. live is
+// the browser's live session (nil for none): only a hint issued for it
+// makes the request Hinted.
+func (p *Provider) ParseLogout(ctx context.Context, f url.Values, live *Live) (*LogoutRequest, error) {
 	for _, k := range []string{"id_token_hint", "client_id", "post_logout_redirect_uri", "state"} {
 		if len(f[k]) > 1 {
 			return nil, ErrBadLogout
@@ -53,9 +56,10 @@ func (p *Provider) ParseLogout(ctx context.Context, f url.Values) (*LogoutReques
 			if lr.ClientID != "" && lr.ClientID != azp {
 				return nil, ErrBadLogout
 			}
-			lr.ClientID, lr.Hinted = azp, true
-			if sid, ok := claims.Claims["sid"].(string); ok {
-				lr.SID = sid
+			lr.ClientID = azp
+			sid, _ := claims.Claims["sid"].(string)
+			if lr.Hinted, err = p.hintFor(ctx, live, claims.GetSubject(), sid); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -89,6 +93,20 @@ func (p *Provider) ParseLogout(ctx context.Context, f url.Values) (*LogoutReques
 		lr.Redirect = u.String()
 	}
 	return lr, nil
+}
+
+// hintFor reports whether a hint with sub and sid was issued for the live
+// session: the same session (sid) of the same account (sub).
+func (p *Provider) hintFor(ctx context.Context, live *Live, sub, sid string) (bool, error) {
+	if live == nil || sid == "" || sub == "" ||
+		subtle.ConstantTimeCompare([]byte(sid), []byte(live.Session.SID)) != 1 {
+		return false, nil
+	}
+	own, err := p.subject(ctx, live.Account.ID)
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare([]byte(sub), []byte(own)) == 1, nil
 }
 
 // Service is a registered service the member can open (--launch-url).

@@ -25,6 +25,7 @@ import (
 	"pforte/keyring"
 	"pforte/session"
 	"pforte/store"
+	"pforte/throttle"
 )
 
 // The paths of the provider; discovery names them.
@@ -64,6 +65,10 @@ type Provider struct {
 	AccessTTL time.Duration
 	Log       *slog.Logger
 	Now       func() time.Time
+
+	// Limits bound the authorization requests per client address (may be
+	// nil: no limit).
+	Limits *throttle.Limiter
 
 	// Counters (may be nil): tokens issued by kind, refreshes refused.
 	CountToken   func(kind string)
@@ -204,11 +209,21 @@ func (p *Provider) Authorize(w http.ResponseWriter, r *http.Request, live *Live)
 	if !slices.Contains(c.RedirectURIs, redirect) {
 		return ErrBadRequest
 	}
+	// Every request that gets this far is stored: a client address may
+	// start only so many (the 429 page).
+	if p.Limits != nil {
+		if err := p.Limits.Client(r.Context(), "oidc-authorize", clientAddr(r.Context()), throttle.ClientAuthorize); err != nil {
+			return err
+		}
+	}
 	r = p.withIssuer(r)
 	if _, err := op.ParseAuthorizeRequest(r, p.op.Decoder()); err != nil {
 		// A malformed parameter (max_age=abc): the client learns it.
-		back := &oidc.AuthRequest{RedirectURI: redirect, State: r.Form.Get("state"), ResponseType: oidc.ResponseTypeCode}
-		op.AuthRequestError(w, r, back, oidc.ErrInvalidRequest().WithDescription("malformed parameter"), p.op)
+		p.refuseRequest(w, r, redirect, oidc.ErrInvalidRequest().WithDescription("malformed parameter"))
+		return nil
+	}
+	if e := checkParams(r.Form); e != nil {
+		p.refuseRequest(w, r, redirect, e)
 		return nil
 	}
 	ctx := context.WithValue(r.Context(), liveKey{}, live)

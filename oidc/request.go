@@ -1,10 +1,13 @@
 package oidc
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"pforte/store"
 )
@@ -87,4 +90,40 @@ func amrList(s string) []string {
 		return []string{"pwd"}
 	}
 	return strings.Fields(s)
+}
+
+// Limits of the parameters an authorization request keeps until its code
+// is exchanged.
+const (
+	maxStateLen     = 512
+	maxLoginHintLen = 254 // the longest address
+)
+
+// checkParams refuses what op would accept but Pforte does not: a
+// response_mode other than query (the only one discovery announces), and
+// a state, nonce or login_hint longer than Pforte keeps.
+func checkParams(f url.Values) *oidc.Error {
+	for _, m := range f["response_mode"] {
+		if m != string(oidc.ResponseModeQuery) {
+			return oidc.ErrInvalidRequest().WithDescription("response_mode must be query")
+		}
+	}
+	for k, limit := range map[string]int{"state": maxStateLen, "nonce": maxStateLen, "login_hint": maxLoginHintLen} {
+		for _, v := range f[k] {
+			if len(v) > limit {
+				return oidc.ErrInvalidRequest().WithDescription("%s is longer than %d bytes", k, limit)
+			}
+		}
+	}
+	return nil
+}
+
+// refuseRequest sends an error back to the service, in the query (never
+// by another response mode), with state unless it is too long to repeat.
+func (p *Provider) refuseRequest(w http.ResponseWriter, r *http.Request, redirect string, e *oidc.Error) {
+	back := &oidc.AuthRequest{RedirectURI: redirect, ResponseType: oidc.ResponseTypeCode, ResponseMode: oidc.ResponseModeQuery}
+	if st := r.Form.Get("state"); len(st) <= maxStateLen {
+		back.State = st
+	}
+	op.AuthRequestError(w, r, back, e, p.op)
 }

@@ -47,6 +47,9 @@ func (s *storage) issue(ctx context.Context, req op.TokenRequest, current string
 	if err != nil || !p.Sessions.Alive(st) {
 		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("the session has ended")
 	}
+	if err := p.mayHaveTokens(ctx, base.ClientID, base.AccountID); err != nil {
+		return "", "", time.Time{}, err
+	}
 	accessID, accessHash := pforte.NewSecret()
 	refresh, refreshHash := "", ""
 	if withRefresh {
@@ -115,6 +118,27 @@ func (s *storage) issue(ctx context.Context, req op.TokenRequest, current string
 		p.count("refresh")
 	}
 	return accessID, refresh, exp, nil
+}
+
+// mayHaveTokens refuses (invalid_grant) new tokens of a service for
+// businesses (--require-business) to an account that is linked to no
+// business any more; Complete refuses the code before.
+func (p *Provider) mayHaveTokens(ctx context.Context, clientID string, accountID int64) error {
+	c, err := p.DB.Q().OIDCClientByID(ctx, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return oidc.ErrInvalidGrant().WithDescription("the service is gone")
+	}
+	if err != nil || !c.RequireBusiness {
+		return err
+	}
+	linked, err := p.DB.Q().LinkedBusinesses(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if len(linked) == 0 {
+		return oidc.ErrInvalidGrant().WithDescription("the service is for businesses only")
+	}
+	return nil
 }
 
 func (p *Provider) count(kind string) {

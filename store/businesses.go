@@ -108,10 +108,18 @@ func (tx *Tx) Link(ctx context.Context, accountID int64, number string, now time
 }
 
 // Unlink removes the link of an account to a business; ErrNotFound if
-// there was none.
+// there was none. When it was the account's last link, the account's
+// grants of the services for businesses (--require-business) end with
+// it: their tokens are deleted and the services get a back-channel logout.
 func (tx *Tx) Unlink(ctx context.Context, accountID int64, number string) error {
-	return one(tx.q.ExecContext(ctx, `DELETE FROM business_links WHERE account_id = $1 AND business_number = $2`,
-		accountID, number))
+	if err := one(tx.q.ExecContext(ctx, `DELETE FROM business_links WHERE account_id = $1 AND business_number = $2`,
+		accountID, number)); err != nil {
+		return err
+	}
+	_, err := tx.endOIDCTokens(ctx, `account_id = $1
+		AND client_id IN (SELECT id FROM oidc_clients WHERE require_business <> 0)
+		AND NOT EXISTS (SELECT 1 FROM business_links WHERE business_links.account_id = $1)`, accountID)
+	return err
 }
 
 // PINRequest is a member's request for a PIN letter to a business,

@@ -13,9 +13,8 @@ import (
 	"pforte/store/storetest"
 )
 
-// oidcFixture: an account with a session, a service with a back-channel
-// URI and one without, and tokens of the session for both.
-func oidcFixture(t *testing.T, db *store.DB, email string, now time.Time) (accountID int64, sessionHash string) {
+// accountWithSession makes an account with a session of an hour.
+func accountWithSession(t *testing.T, db *store.DB, email string, now time.Time) (*pforte.Account, *store.StoredSession) {
 	t.Helper()
 	ctx := context.Background()
 	a := &pforte.Account{Email: email, CreatedAt: now}
@@ -27,7 +26,20 @@ func oidcFixture(t *testing.T, db *store.DB, email string, now time.Time) (accou
 		ExpiresAt: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := db.Q().SessionByHash(ctx, hash)
+	st, err := db.Q().SessionByHash(ctx, hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, st
+}
+
+// oidcFixture: an account with a session, a service with a back-channel
+// URI and one without, and tokens of the session for both.
+func oidcFixture(t *testing.T, db *store.DB, email string, now time.Time) (accountID int64, sessionHash string) {
+	t.Helper()
+	ctx := context.Background()
+	a, st := accountWithSession(t, db, email, now)
+	hash := st.Hash
 	for _, c := range []store.OIDCClient{{ID: "mit", Name: "Mit", RedirectURIs: []string{"https://a/cb"}, BackchannelURI: "https://a/bc"},
 		{ID: "ohne", Name: "Ohne", RedirectURIs: []string{"https://b/cb"}}} {
 		if _, err := db.Q().InsertOIDCClient(ctx, c); err != nil {

@@ -174,7 +174,13 @@ func (tx *Tx) HasOIDCTokens(ctx context.Context, clientID, sessionHash string) (
 // at once, only the one that deleted the tokens does. It returns how many
 // logouts it queued.
 func (tx *Tx) endOIDC(ctx context.Context, cond string, args ...any) (int64, error) {
-	rows, err := tx.q.QueryContext(ctx, `DELETE FROM oidc_tokens WHERE session_hash IN (SELECT hash FROM sessions WHERE `+cond+`)
+	return tx.endOIDCTokens(ctx, `session_hash IN (SELECT hash FROM sessions WHERE `+cond+`)`, args...)
+}
+
+// endOIDCTokens deletes the tokens that match cond (a condition on
+// oidc_tokens) and queues the back-channel logouts, as endOIDC.
+func (tx *Tx) endOIDCTokens(ctx context.Context, cond string, args ...any) (int64, error) {
+	rows, err := tx.q.QueryContext(ctx, `DELETE FROM oidc_tokens WHERE `+cond+`
 		RETURNING client_id, account_id, sid`, args...)
 	if err != nil {
 		return 0, err

@@ -28,6 +28,9 @@ var (
 	ClientLoginFailures = Limit{Max: 100, Window: 15 * time.Minute}
 	ClientRegister      = Limit{Max: 100, Window: time.Hour}
 	ClientReset         = Limit{Max: 100, Window: time.Hour}
+	// ClientAuthorize bounds the authorization requests (services'
+	// sign-ins) one client address starts: each is a row in the store.
+	ClientAuthorize = Limit{Max: 300, Window: 15 * time.Minute}
 	// AccountMail bounds mails one address can be sent through the public
 	// forms (registration, resend, reset), so nobody can flood a mailbox.
 	AccountMail = Limit{Max: 10, Window: time.Hour}

@@ -73,25 +73,30 @@ func (s *Server) handleServiceLogin() http.Handler {
 }
 
 // handleServiceLogout serves the end-session endpoint: with a valid
-// id_token_hint the session ends at once; without, the member is asked.
+// id_token_hint issued for this browser's session the session ends at
+// once; otherwise the member is asked.
 func (s *Server) handleServiceLogout() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := r.ParseForm(); err != nil {
 			s.renderError(w, r, badRequest)
 			return
 		}
-		lr, err := s.oidc.ParseLogout(r.Context(), r.Form)
+		acct, st, status, err := s.sessions.Check(r.Context(), s.sessionID(r))
 		if err != nil {
 			s.renderError(w, r, err)
 			return
 		}
-		acct, _, status, err := s.sessions.Check(r.Context(), s.sessionID(r))
+		var live *oidc.Live
+		if status.Valid() {
+			live = &oidc.Live{Account: acct, Session: st}
+		}
+		lr, err := s.oidc.ParseLogout(r.Context(), r.Form, live)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
 		}
-		// Ask only when there is a session to end and no valid hint said
-		// who asks.
+		// Ask only when there is a session to end and no valid hint for
+		// it said who asks.
 		if !lr.Hinted && status.Valid() {
 			s.render(w, r, http.StatusOK, "abmelden-dienst", view{Title: "oidc.logout.title", Data: lr, Account: acct,
 				Form: map[string]string{"client_id": lr.ClientID, "post_logout_redirect_uri": lr.PostLogoutURI, "state": lr.State}})
@@ -106,7 +111,7 @@ func (s *Server) handleServiceLogout() http.Handler {
 func (s *Server) handleServiceLogoutConfirm() http.Handler {
 	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		f.Del("id_token_hint")
-		lr, err := s.oidc.ParseLogout(r.Context(), f)
+		lr, err := s.oidc.ParseLogout(r.Context(), f, nil)
 		if err != nil {
 			s.renderError(w, r, err)
 			return

@@ -55,6 +55,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /konto/zwei-faktor", s.requireSession(s.handleFactorOn()))
 	mux.Handle("POST /konto/zwei-faktor/aus", s.requireSession(s.handleFactorOff()))
 	mux.Handle("POST /konto/zwei-faktor/wiederherstellungscodes", s.requireSession(s.handleNewCodes()))
+	// A reload after a refused form there lands on its POST path: lead back.
+	mux.Handle("GET /konto/zwei-faktor/aus", http.RedirectHandler("/konto/zwei-faktor", http.StatusSeeOther))
+	mux.Handle("GET /konto/zwei-faktor/wiederherstellungscodes", http.RedirectHandler("/konto/zwei-faktor", http.StatusSeeOther))
 	mux.Handle("POST /konto/sitzungen/{sid}/beenden", s.requireSession(s.handleEndSession()))
 	mux.Handle("POST /konto/sitzungen/andere-beenden", s.requireSession(s.handleEndOthers()))
 	mux.Handle("GET /konto/email", s.requireSession(s.handleEmailForm()))
@@ -78,7 +81,7 @@ func (s *Server) routes() http.Handler {
 		proto := s.withClientAddr(s.oidc.Handler())
 		mux.Handle("GET "+oidc.PathDiscovery, s.oidc.Discovery())
 		mux.Handle("GET "+oidc.PathKeys, proto)
-		mux.Handle("GET "+oidc.PathAuthorize, s.handleAuthorize())
+		mux.Handle("GET "+oidc.PathAuthorize, s.withClientAddr(s.handleAuthorize()))
 		mux.Handle("GET "+oidc.PathLogin, s.handleServiceLogin())
 		mux.Handle("POST "+oidc.PathToken, s.withClientAddr(s.oidc.Token()))
 		mux.Handle("GET "+oidc.PathUserinfo, s.oidc.Userinfo())

@@ -104,6 +104,13 @@ func TestAccessibility(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), goodPW+"x"), chromedp.SendKeys(chromedp.CSS(`#password_repeat`), goodPW+"x"),
 		chromedp.Click(chromedp.CSS(`form[action="/konto/passwort"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`[data-error-code]`)))
 	check("password change refused")
+	// Buttons that look like links (end a session, remove a passkey) show
+	// their text: no button colour behind it.
+	run(chromedp.Navigate(p.URL + "/konto/sicherheit"))
+	if !eval[bool](t, ctx, `(() => { const bs = [...document.querySelectorAll("button.link")];
+		return bs.length > 0 && bs.every(b => { const s = getComputedStyle(b); return s.backgroundColor === "rgba(0, 0, 0, 0)" && s.color !== "rgb(255, 255, 255)"; }); })()`) {
+		t.Error("/konto/sicherheit: a link-style button hides its text")
+	}
 	// The second factor: the recovery codes once, then the code step.
 	run(chromedp.Navigate(p.URL + "/konto/zwei-faktor"))
 	secret := eval[string](t, ctx, `document.querySelector("[data-totp-secret]").dataset.totpSecret`)

@@ -100,7 +100,7 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	a.mfa = &mfa.Service{WebAuthn: wa, DB: db, Keys: a.keys, Mail: a.composer, Limits: a.limits, Issuer: a.composer.Product, Log: log,
 		CodeClock: clockOf(ctx)}
 	a.oidc = &oidc.Provider{DB: db, Sessions: a.sessions, Keys: a.keys, Issuer: cfg.BaseURL.String(),
-		AccessTTL: cfg.OIDCAccessTTL, Log: log}
+		AccessTTL: cfg.OIDCAccessTTL, Log: log, Limits: a.limits}
 	return a, nil
 }
 

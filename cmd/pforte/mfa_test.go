@@ -110,6 +110,12 @@ func TestSecondFactorEnrolAndLogin(t *testing.T) {
 		if pg := p.get(other, "/konto"); pg.Status != 303 {
 			t.Fatalf("other session after turning on: %d", pg.Status)
 		}
+		// A reload after a refused form on a POST path leads back to the page.
+		for _, path := range []string{"/konto/zwei-faktor/aus", "/konto/zwei-faktor/wiederherstellungscodes"} {
+			if pg := p.get(c, path); pg.Status != 303 || pg.Header.Get("Location") != "/konto/zwei-faktor" {
+				t.Fatalf("GET %s: %d %q", path, pg.Status, pg.Header.Get("Location"))
+			}
+		}
 		if pg := p.get(c, "/konto/sicherheit"); pg.Status != 200 || !strings.Contains(pg.Body, `data-second-factor="on"`) {
 			t.Fatalf("security page: %d", pg.Status)
 		}
@@ -122,6 +128,10 @@ func TestSecondFactorEnrolAndLogin(t *testing.T) {
 		}
 		if pg := p.get(b, "/konto"); pg.Status != 303 {
 			t.Fatalf("konto before the code: %d", pg.Status)
+		}
+		// Recovery codes have letters: the field must not ask phones for digits only.
+		if pg := p.get(b, "/anmelden/zweiter-faktor"); !strings.Contains(pg.Body, `inputmode="text"`) || strings.Contains(pg.Body, `inputmode="numeric"`) {
+			t.Fatal("the code field asks for digits only")
 		}
 		if pg := p.get(b, "/anmelden/zweiter-faktor"); pg.Status != 200 || !strings.Contains(pg.Body, "Wiederherstellungscode") ||
 			!strings.Contains(pg.Body, "setzen unsere Mitarbeiterinnen") {

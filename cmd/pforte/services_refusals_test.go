@@ -279,14 +279,22 @@ func TestServiceForBusinesses(t *testing.T) {
 		if pg := p.get(c, "/betrieb/4712/"); !strings.Contains(pg.Body, "https://betrieb.example/start") {
 			t.Error("/betrieb/4712/ does not list the service")
 		}
-		// Userinfo tells what is true now: an unlinked business is gone.
+		// Userinfo tells what is true now: an unlinked business is gone
+		// (for a service for everyone; the one for businesses loses its
+		// grant with the last link).
+		all := newRP(t, p, "allgemein")
+		f, _ = all.authorize(c)
+		allTok, _ := all.exchange(f)
 		p.post(c, "/betrieb/4712/trennen", nil)
-		info, err := r.userinfo(tok.AccessToken)
+		info, err := all.userinfo(allTok.AccessToken)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if list, ok := info["businesses"].([]any); !ok || len(list) != 0 {
 			t.Fatalf("userinfo after unlink: %v", info["businesses"])
+		}
+		if _, err := r.userinfo(tok.AccessToken); err == nil {
+			t.Fatal("the service for businesses still answered after the last unlink")
 		}
 		// Keys rotate: new tokens carry the new key, old ones still verify.
 		if _, _, err := p.cli("keys", "rotate"); err != nil {

@@ -42,3 +42,8 @@ func (h consoleHost) Signed(r *http.Request) (*pforte.Account, *store.StoredSess
 func (h consoleHost) Client(r *http.Request) string { return h.s.client(r) }
 
 func (h consoleHost) Form(r *http.Request) (url.Values, error) { return form(r) }
+
+// Text is message id in the request's language (console.Host).
+func (h consoleHost) Text(r *http.Request, id string, pairs ...any) string {
+	return h.s.catalog.Must(langOf(r), id, pairs...)
+}

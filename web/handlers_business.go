@@ -8,7 +8,6 @@ import (
 
 	"pforte"
 	"pforte/business"
-	"pforte/locale"
 	"pforte/oidc"
 	"pforte/store"
 )
@@ -53,7 +52,7 @@ func (s *Server) renderBusinessError(w http.ResponseWriter, r *http.Request, err
 		s.renderError(w, r, err)
 		return
 	}
-	s.renderForm(w, r, "betrieb-verweigert", err, view{Title: locale.CodeTitle(pforte.Forbidden)})
+	s.renderForm(w, r, "betrieb-verweigert", err, view{Title: "oidc.denied.title"})
 }
 
 // noLink is the answer of /betrieb for an account without any link.

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"pforte"
-	"pforte/locale"
 	"pforte/oidc"
 	"pforte/session"
 )
@@ -59,7 +58,7 @@ func (s *Server) handleServiceLogin() http.Handler {
 		if status.Valid() && pd.Fresh(st, time.Now()) {
 			err := s.oidc.Complete(w, r, id, oidc.Live{Account: acct, Session: st})
 			if pforte.ErrorCode(err) == pforte.Forbidden {
-				s.renderForm(w, r, "betrieb-verweigert", err, view{Title: locale.CodeTitle(pforte.Forbidden), Account: acct})
+				s.renderForm(w, r, "betrieb-verweigert", err, view{Title: "oidc.denied.title", Account: acct})
 				return
 			}
 			if err != nil {
@@ -104,7 +103,7 @@ func (s *Server) handleServiceLogout() http.Handler {
 		// Ask only when there is a session to end and no valid hint for
 		// it said who asks.
 		if !lr.Hinted && status.Valid() {
-			s.render(w, r, http.StatusOK, "abmelden-dienst", view{Title: "Abmelden", Data: lr, Account: acct, GermanOnly: true,
+			s.render(w, r, http.StatusOK, "abmelden-dienst", view{Title: "oidc.logout.title", Data: lr, Account: acct,
 				Form: map[string]string{"client_id": lr.ClientID, "post_logout_redirect_uri": lr.PostLogoutURI, "state": lr.State}})
 			return
 		}

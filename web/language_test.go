@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"pforte/locale"
@@ -25,6 +26,9 @@ var messageRef = regexp.MustCompile(`\{\{-?\s*(?:t|th)\s+"([^"]+)"|\((?:t|th)\s+
 
 // idLiteral finds message IDs handlers name as a page's title or notice.
 var idLiteral = regexp.MustCompile(`(?:Title|Notice):\s*"([a-z0-9-]+\.[a-z0-9.-]+)"|(?:Title|Notice) = "([a-z0-9-]+\.[a-z0-9.-]+)"`)
+
+// consoleID finds the message IDs the console's handlers name.
+var consoleID = regexp.MustCompile(`"(console\.[a-z0-9.-]+)"()`)
 
 // Every message a template or handler names exists in every language.
 func TestPagesNameOnlyMessagesThatExist(t *testing.T) {
@@ -60,6 +64,19 @@ func TestPagesNameOnlyMessagesThatExist(t *testing.T) {
 			t.Fatal(err)
 		}
 		n += check(name, b, idLiteral)
+	}
+	// The console names its messages by ID in its own package: titles,
+	// the notices of its maps and actions, Host.Text.
+	consoleSources, _ := filepath.Glob("console/*.go")
+	for _, name := range consoleSources {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += check(name, b, consoleID)
 	}
 	if n < 100 {
 		t.Errorf("found only %d message names: is the pattern still right?", n)

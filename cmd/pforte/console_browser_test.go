@@ -16,12 +16,13 @@ import (
 )
 
 // signInBrowser gives the browser the session id (set by script on the
-// portal's origin, as a login would set the cookie).
+// portal's origin, as a login would set the cookie) and has it choose
+// German (headless chromium asks for English).
 func signInBrowser(t *testing.T, ctx context.Context, p *portal, id string) {
 	t.Helper()
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if err := chromedp.Do(tctx, chromedp.Navigate(p.URL+"/hilfe")); err != nil {
+	if err := chromedp.Do(tctx, chromedp.Navigate(p.URL+"/hilfe?lang=de")); err != nil {
 		t.Fatal(err)
 	}
 	eval[bool](t, ctx, fmt.Sprintf(`document.cookie = "pforte_session=%s; path=/; SameSite=Lax"; true`, id))
@@ -60,7 +61,7 @@ func TestBrowserConsoleSupportCase(t *testing.T) {
 	step(chromedp.Focus(chromedp.CSS(`form[action$="/passwort-link-senden"] button`)),
 		chromedp.SendKeys(chromedp.CSS(`form[action$="/passwort-link-senden"] button`), "\r"), chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
 	if !strings.Contains(eval[string](t, ctx, `document.querySelector("p.notice").textContent`), "neuen Passworts") {
-		t.Fatal("no notice after sending the link")
+		t.Fatalf("no notice after sending the link: %q", eval[string](t, ctx, `document.querySelector("p.notice").textContent`))
 	}
 	// The member's side: the mail with the link, and the new password.
 	link := p.linkIn(member, "/passwort-neu")
@@ -76,8 +77,9 @@ func TestBrowserConsoleSupportCase(t *testing.T) {
 }
 
 // TestConsoleAccessibility runs axe-core on every console page, with data
-// in it, and — with PFORTE_SCREENSHOTS=DIR — keeps a picture of each at
-// 1280 and 390 pixels wide.
+// in it, in German and in English (?lang=), and — with
+// PFORTE_SCREENSHOTS=DIR — keeps a picture of each at 1280 and 390 pixels
+// wide.
 func TestConsoleAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	ctx := browser(t)
@@ -92,31 +94,53 @@ func TestConsoleAccessibility(t *testing.T) {
 	signInBrowser(t, ctx, p, sessionCookie(t, desk, p))
 	id := p.accountID("kunde@example.de")
 	shots := os.Getenv("PFORTE_SCREENSHOTS")
-	for _, path := range []string{"/verwaltung", "/verwaltung/konten?q=example", "/verwaltung/konten/" + id, "/verwaltung/betriebe?q=4",
-		"/verwaltung/betriebe/4712", "/verwaltung/briefe", "/verwaltung/post", "/verwaltung/protokoll", "/verwaltung/mitarbeiter",
-		"/verwaltung/dienste", "/verwaltung/protokoll?since=gestern"} {
-		tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		err := chromedp.Do(tctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(p.URL+path), chromedp.WaitVisible(chromedp.CSS(`nav.console-nav`)))
-		cancel()
+	// The first link of the console's navigation, in each language.
+	overview := map[string]string{"de": "Übersicht", "en": "Overview"}
+	for _, lang := range []string{"de", "en"} {
+		for _, page := range []string{"/verwaltung", "/verwaltung/konten?q=example", "/verwaltung/konten/" + id, "/verwaltung/betriebe?q=4",
+			"/verwaltung/betriebe/4712", "/verwaltung/briefe", "/verwaltung/post", "/verwaltung/protokoll", "/verwaltung/mitarbeiter",
+			"/verwaltung/dienste", "/verwaltung/protokoll?since=gestern"} {
+			path := page + "?lang=" + lang
+			if strings.Contains(page, "?") {
+				path = page + "&lang=" + lang
+			}
+			consolePageIn(t, ctx, axe, p.URL+path, path, lang, overview[lang], shots)
+		}
+	}
+}
+
+// consolePageIn opens a console page, checks that it speaks lang (<html
+// lang> and the navigation) and has no axe violation, and keeps its
+// pictures in shots (if set).
+func consolePageIn(t *testing.T, ctx context.Context, axe, target, path, lang, overview, shots string) {
+	t.Helper()
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	err := chromedp.Do(tctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(target), chromedp.WaitVisible(chromedp.CSS(`nav.console-nav`)))
+	cancel()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if got := eval[string](t, ctx, `document.documentElement.lang`); got != lang {
+		t.Errorf("%s: <html lang=%q>", path, got)
+	}
+	if got := eval[string](t, ctx, `document.querySelector("nav.console-nav a").textContent`); got != overview {
+		t.Errorf("%s: the navigation starts with %q, not %q", path, got, overview)
+	}
+	axeCheck(t, ctx, axe, path)
+	if shots == "" {
+		return
+	}
+	name := strings.NewReplacer("/", "_", "?", "_", "=", "_", "&", "_").Replace(strings.TrimPrefix(path, "/"))
+	for _, width := range []int64{1280, 390} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
-			t.Fatalf("%s: %v", path, err)
+			t.Fatal(err)
 		}
-		axeCheck(t, ctx, axe, path)
-		if shots == "" {
-			continue
-		}
-		name := strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(strings.TrimPrefix(path, "/"))
-		for _, width := range []int64{1280, 390} {
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
-				t.Fatal(err)
-			}
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
+		if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

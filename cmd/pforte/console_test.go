@@ -489,6 +489,11 @@ func TestConsoleOutboxAndAuditCSV(t *testing.T) {
 		if pg := p.get(desk, "/verwaltung/protokoll?since=gestern"); pg.Status != 400 || pg.Code() != "bad-request" {
 			t.Fatalf("bad since: %d %q", pg.Status, pg.Code())
 		}
+		// The console's own errors in English too (and back to German).
+		if pg := p.get(desk, "/verwaltung/protokoll?since=gestern&lang=en"); pg.Status != 400 || !strings.Contains(pg.Body, "“Since” is not a date; please enter it as YYYY-MM-DD.") {
+			t.Fatalf("bad since in English: %d %q", pg.Status, pg.Code())
+		}
+		p.get(desk, "/verwaltung?lang=de")
 		if pg := p.get(desk, "/verwaltung/protokoll?account=niemand@example.de"); strings.Contains(pg.Body, "data-event=") {
 			t.Fatal("unknown account shows entries")
 		}

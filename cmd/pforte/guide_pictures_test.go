@@ -62,7 +62,8 @@ func TestGuidePictures(t *testing.T) {
 		return chromedp.Click(chromedp.CSS(`form[action="` + action + `"] button[type=submit]`))
 	}
 
-	step(chromedp.Navigate(p.URL + "/"))
+	// The guide is German: choose it (headless chromium asks for English).
+	step(chromedp.Navigate(p.URL + "/?lang=de"))
 	heading("Willkommen im Kundenportal")
 	shot("startseite", 760)
 

@@ -44,7 +44,7 @@ func (c *Console) handleOverview() http.Handler {
 			c.Host.Error(w, r, err)
 			return
 		}
-		c.Host.Render(w, r, http.StatusOK, Page{Name: "uebersicht", Title: "Verwaltung", Data: overview{o, n}})
+		c.Host.Render(w, r, http.StatusOK, Page{Name: "uebersicht", Title: "console.title.overview", Data: overview{o, n}})
 	})
 }
 
@@ -86,9 +86,9 @@ func (c *Console) handleAccountSearch() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		notice := ""
 		if r.URL.Query().Get("geloescht") != "" {
-			notice = "Das Konto ist gelöscht."
+			notice = "console.done.deleted"
 		}
-		showSearch(c, w, r, Page{Name: "konten", Title: "Konten", Notice: notice}, c.DB.Q().SearchAccounts)
+		showSearch(c, w, r, Page{Name: "konten", Title: "console.title.accounts", Notice: notice}, c.DB.Q().SearchAccounts)
 	})
 }
 
@@ -194,7 +194,7 @@ func (c *Console) showAccount(w http.ResponseWriter, r *http.Request, id int64, 
 		c.Host.Error(w, r, err)
 		return
 	}
-	c.Host.Render(w, r, http.StatusOK, Page{Name: "konto", Title: "Konto " + p.Account.Email, Notice: notice, Err: failed, Data: p})
+	c.Host.Render(w, r, http.StatusOK, Page{Name: "konto", Title: c.Host.Text(r, "console.title.account", "Email", p.Account.Email), Notice: notice, Err: failed, Data: p})
 }
 
 // action is one support or admin action on an account: its name in the
@@ -205,15 +205,15 @@ type action struct {
 }
 
 var (
-	actConfirm = action{"bestaetigung", "Eine neue Bestätigungsmail ist unterwegs; ältere Bestätigungslinks gelten nicht mehr.",
+	actConfirm = action{"bestaetigung", "console.done.confirm",
 		byStaff((*account.Service).MailConfirmationByStaff)}
-	actReset = action{"passwort-link", "Ein Link zum Setzen eines neuen Passworts ist an das Mitglied unterwegs.",
+	actReset = action{"passwort-link", "console.done.reset",
 		byStaff((*account.Service).MailResetByStaff)}
-	actEndSessions = action{"sitzungen", "Alle Sitzungen des Kontos sind beendet.",
+	actEndSessions = action{"sitzungen", "console.done.sessions",
 		byStaff((*account.Service).EndSessionsByStaff)}
-	actClearThrottle = action{"sperre", "Die Anmeldesperre ist aufgehoben.",
+	actClearThrottle = action{"sperre", "console.done.throttle",
 		byStaff((*account.Service).ClearThrottleByStaff)}
-	actResetSecondFactor = action{"zwei-faktor", "Der zweite Faktor und alle Passkeys des Kontos sind ausgeschaltet; das Mitglied ist per Mail informiert.",
+	actResetSecondFactor = action{"zwei-faktor", "console.done.second-factor",
 		(*Console).resetSecondFactor}
 )
 
@@ -268,7 +268,7 @@ func (c *Console) failed(w http.ResponseWriter, r *http.Request, id int64, err e
 		c.Host.Error(w, r, lerr)
 		return
 	}
-	c.Host.Render(w, r, 0, Page{Name: "konto", Title: "Konto " + p.Account.Email, Err: err, Data: p})
+	c.Host.Render(w, r, 0, Page{Name: "konto", Title: c.Host.Text(r, "console.title.account", "Email", p.Account.Email), Err: err, Data: p})
 }
 
 // resetSecondFactor turns the member's second factor and passkeys off

@@ -15,7 +15,7 @@ import (
 
 func (c *Console) handleBusinessSearch() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		showSearch(c, w, r, Page{Name: "betriebe", Title: "Betriebe"}, func(ctx context.Context, part, number string, limit int) ([]pforte.Business, error) {
+		showSearch(c, w, r, Page{Name: "betriebe", Title: "console.title.businesses"}, func(ctx context.Context, part, number string, limit int) ([]pforte.Business, error) {
 			return c.DB.Q().SearchBusinesses(ctx, number, part, limit)
 		})
 	})
@@ -32,10 +32,10 @@ type businessPage struct {
 }
 
 var businessNotices = map[string]string{
-	"brief":    "Ein PIN-Brief an die Anschrift des Betriebs ist vorgemerkt; er wird mit den nächsten Briefen gedruckt.",
-	"offen":    "Für diesen Betrieb war bereits ein PIN-Brief vorgemerkt; es geht nur ein Brief hinaus.",
-	"sperre":   "Die PIN-Sperre des Betriebs ist aufgehoben.",
-	"getrennt": "Die Verknüpfung ist aufgehoben.",
+	"brief":    "console.done.letter",
+	"offen":    "console.done.letter-open",
+	"sperre":   "console.done.lockout",
+	"getrennt": "console.done.unlinked",
 }
 
 func (c *Console) handleBusiness() http.Handler {
@@ -133,7 +133,7 @@ func (c *Console) showLetters(w http.ResponseWriter, r *http.Request, failed err
 		c.Host.Error(w, r, err)
 		return
 	}
-	c.Host.Render(w, r, 0, Page{Name: "briefe", Title: "PIN-Briefe", Err: failed, Data: pending})
+	c.Host.Render(w, r, 0, Page{Name: "briefe", Title: "console.title.letters", Err: failed, Data: pending})
 }
 
 // handlePrint answers one PDF of every pending letter; the requests are

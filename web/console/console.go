@@ -71,6 +71,11 @@ type Host interface {
 	Client(r *http.Request) string
 	// Form decodes and checks a posted form as every form of the portal.
 	Form(r *http.Request) (url.Values, error)
+	// Text is message id of the catalog in the request's language, filled
+	// with pairs of name and value, for a text the console builds itself
+	// (a title with an address in it). Plain IDs in Page.Title and
+	// Page.Notice need no call: Render looks them up.
+	Text(r *http.Request, id string, pairs ...any) string
 }
 
 // SecondFactor is what the console needs of the second factor (the mfa

@@ -38,9 +38,9 @@ func (c *Console) showOutbox(w http.ResponseWriter, r *http.Request, notice stri
 		return
 	}
 	if notice == "" && r.URL.Query().Get("erneut") != "" {
-		notice = "Die Mail wird jetzt erneut zugestellt."
+		notice = "console.done.resend"
 	}
-	c.Host.Render(w, r, 0, Page{Name: "post", Title: "Postausgang", Notice: notice, Err: failed, Data: outboxPage{mails}})
+	c.Host.Render(w, r, 0, Page{Name: "post", Title: "console.title.outbox", Notice: notice, Err: failed, Data: outboxPage{mails}})
 }
 
 // handleRetry makes an undelivered mail due now, given up or not.
@@ -90,7 +90,7 @@ func (c *Console) handleAudit() http.Handler {
 		f, err := c.auditFilter(r, p)
 		csvOut := q.Get("format") == "csv"
 		if err != nil {
-			c.Host.Render(w, r, 0, Page{Name: "protokoll", Title: "Protokoll", Err: err, Data: p})
+			c.Host.Render(w, r, 0, Page{Name: "protokoll", Title: "console.title.audit", Err: err, Data: p})
 			return
 		}
 		f.Limit = auditLimit + 1
@@ -114,7 +114,7 @@ func (c *Console) handleAudit() http.Handler {
 			return
 		}
 		p.Entries, p.More = p.Entries[:min(len(p.Entries), auditLimit)], len(p.Entries) > auditLimit
-		c.Host.Render(w, r, http.StatusOK, Page{Name: "protokoll", Title: "Protokoll", Data: p})
+		c.Host.Render(w, r, http.StatusOK, Page{Name: "protokoll", Title: "console.title.audit", Data: p})
 	})
 }
 
@@ -128,7 +128,9 @@ func (c *Console) auditFilter(r *http.Request, p auditPage) (store.AuditFilter, 
 	if p.Since != "" {
 		t, err := pforte.ParseDate(p.Since)
 		if err != nil {
-			return f, pforte.Errorf(pforte.BadRequest, "„%s“ ist kein Datum; bitte als JJJJ-MM-TT angeben.", p.Since)
+			// The field shows what was typed; the message stays fixed so
+			// that the catalog has it in every language.
+			return f, pforte.Errorf(pforte.BadRequest, "Bei „Seit“ steht kein Datum; bitte als JJJJ-MM-TT angeben.")
 		}
 		f.Since = t
 	}
@@ -192,8 +194,8 @@ type staffPage struct {
 }
 
 var staffNotices = map[string]string{
-	"vergeben": "Die Rolle ist vergeben; sie gilt ab der nächsten Anfrage des Kontos.",
-	"entzogen": "Die Rolle ist entzogen; die Verwaltung ist dem Konto ab seiner nächsten Anfrage verschlossen.",
+	"vergeben": "console.done.role-given",
+	"entzogen": "console.done.role-taken",
 }
 
 func (c *Console) handleStaff() http.Handler {
@@ -208,7 +210,7 @@ func (c *Console) showStaff(w http.ResponseWriter, r *http.Request, notice strin
 		c.Host.Error(w, r, err)
 		return
 	}
-	c.Host.Render(w, r, 0, Page{Name: "mitarbeiter", Title: "Mitarbeiterinnen und Mitarbeiter", Notice: notice, Err: failed,
+	c.Host.Render(w, r, 0, Page{Name: "mitarbeiter", Title: "console.title.staff", Notice: notice, Err: failed,
 		Data: staffPage{Staff: list, Email: email}})
 }
 

@@ -22,7 +22,7 @@ type servicesPage struct {
 }
 
 var servicesNotices = map[string]string{
-	"entfernt": "Der Dienst ist entfernt; seine Anmeldungen und Tokens gelten nicht mehr.",
+	"entfernt": "console.done.service-removed",
 }
 
 func (c *Console) handleServices() http.Handler {
@@ -37,7 +37,7 @@ func (c *Console) showServices(w http.ResponseWriter, r *http.Request, notice st
 		c.Host.Error(w, r, err)
 		return
 	}
-	c.Host.Render(w, r, 0, Page{Name: "dienste", Title: "Dienste", Notice: notice, Err: failed,
+	c.Host.Render(w, r, 0, Page{Name: "dienste", Title: "console.title.services", Notice: notice, Err: failed,
 		Data: servicesPage{Clients: list}})
 }
 

@@ -14,7 +14,7 @@ import (
 type consoleHost struct{ s *Server }
 
 func (h consoleHost) Render(w http.ResponseWriter, r *http.Request, status int, p console.Page) {
-	v := view{Title: p.Title, Notice: p.Notice, Data: p.Data, Wide: true, GermanOnly: true} // until the console speaks English
+	v := view{Title: p.Title, Notice: p.Notice, Data: p.Data, Wide: true}
 	if p.Err != nil {
 		v.Error = h.s.userError(r, p.Err)
 		if status == 0 {

@@ -46,8 +46,8 @@ func TestAccessibility(t *testing.T) {
 	}
 }
 
-// germanOnly are the pages not yet in English (the guide, legal pages,
-// a German-only remark stays until they are translated).
+// germanOnly are the pages not yet in English (the guide and the legal
+// pages): they show in German with a remark in English.
 var germanOnly = []string{"/hilfe/anleitung", "/impressum", "/datenschutz", "/barrierefreiheit"}
 
 func accessibility(t *testing.T, axe, lang string) {

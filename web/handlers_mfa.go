@@ -272,6 +272,19 @@ func (s *Server) handleFactorOff() http.Handler {
 			s.showFactor(w, r, err)
 			return
 		}
+		// This session no longer counts as signed in with the app's code:
+		// it is replaced by one without it, so that, say, the console
+		// (which asks for a second factor) closes at once.
+		methods := []string{"pwd"}
+		if st := authOf(r).Session; st != nil && st.HasMethod("hwk") {
+			methods = []string{"hwk"}
+		}
+		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: methods})
+		if err != nil {
+			s.renderError(w, r, err)
+			return
+		}
+		s.setSessionCookie(w, id)
 		http.Redirect(w, r, "/konto/sicherheit?hinweis=zwei-faktor-aus", http.StatusSeeOther)
 	})
 }

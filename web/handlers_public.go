@@ -12,7 +12,11 @@ import (
 
 func (s *Server) handleStart() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, "start", view{Title: "start.title"})
+		v := view{Title: "start.title"}
+		if r.URL.Query().Get("hinweis") == "konto-geloescht" {
+			v.Notice = "start.account-deleted"
+		}
+		s.render(w, r, http.StatusOK, "start", v)
 	})
 }
 

@@ -182,7 +182,7 @@ func (s *Server) handleDelete() http.Handler {
 			return
 		}
 		s.clearSessionCookie(w)
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		http.Redirect(w, r, "/?hinweis=konto-geloescht", http.StatusSeeOther)
 	})
 }
 

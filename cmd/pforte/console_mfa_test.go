@@ -65,5 +65,17 @@ func TestConsoleWithTheRealSecondFactor(t *testing.T) {
 		if e := p.staffAudit(pforte.EventStaffAccountViewed, admin); e[0].Email != member {
 			t.Fatalf("the page view is audited for %q, want %q", e[0].Email, member)
 		}
+
+		// The admin turns the own factor off: the open console closes at once.
+		clk.step()
+		if pg := p.post(a, "/konto/zwei-faktor/aus", url.Values{"current_password": {goodPW}, "code": {clk.code(t, secret)}}); pg.Status != 303 {
+			t.Fatalf("turning the factor off: %d %q", pg.Status, pg.Code())
+		}
+		if pg := p.get(a, "/verwaltung"); pg.Status == 200 {
+			t.Fatal("the console stays open after the second factor was turned off")
+		}
+		if pg := p.get(a, "/konto"); pg.Status != 200 {
+			t.Fatalf("the member's own page after turning the factor off: %d", pg.Status)
+		}
 	})
 }

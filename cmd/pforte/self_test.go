@@ -192,8 +192,11 @@ func TestExportAndDeleteOwnAccount(t *testing.T) {
 			t.Fatalf("delete with a wrong password: %d %q", pg.Status, pg.Code())
 		}
 		pg = p.post(c, "/konto/loeschen", url.Values{"current_password": {goodPW}})
-		if pg.Status != 303 || pg.Header.Get("Location") != "/" || sessionCookie(t, c, p) != "" {
+		if pg.Status != 303 || pg.Header.Get("Location") != "/?hinweis=konto-geloescht" || sessionCookie(t, c, p) != "" {
 			t.Fatalf("delete: %d %q", pg.Status, pg.Header.Get("Location"))
+		}
+		if home := p.get(c, pg.Header.Get("Location")); !strings.Contains(home.Body, "Ihr Konto ist gelöscht") {
+			t.Fatal("the start page after the deletion does not say it worked")
 		}
 		if pg := p.get(other, "/konto"); pg.Status != 303 {
 			t.Fatalf("session after deletion: %d", pg.Status)

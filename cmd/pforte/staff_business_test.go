@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -13,8 +14,8 @@ func TestStaffRightsNeedASecondFactor(t *testing.T) {
 	eachPortal(t, nil, func(t *testing.T, p *portal) {
 		p.mustCLI("businesses", "import", registerFile(t, "register.csv", registerCSV))
 		strong := p.staff("hilfe@hwk.example", "support", "pwd", "otp")
-		if pg := p.get(strong, "/betrieb/4712/"); pg.Status != 200 {
-			t.Fatalf("staff with a second factor on a business page: %d %q", pg.Status, pg.Code())
+		if pg := p.get(strong, "/betrieb/4712/"); pg.Status != 200 || !strings.Contains(pg.Body, "noch keine eigenen Online-Dienste") {
+			t.Fatalf("staff with a second factor on a business page (no services yet): %d %q", pg.Status, pg.Code())
 		}
 		weak := p.login("hilfe@hwk.example", goodPW)
 		if pg := p.get(weak, "/betrieb/4712/"); pg.Status != 403 || pg.Code() != "forbidden" {

@@ -9,6 +9,7 @@ import (
 	"pforte"
 	"pforte/mfa"
 	"pforte/session"
+	"pforte/store"
 )
 
 // stepCookie is a short-lived cookie carrying a step between two
@@ -243,7 +244,7 @@ func (s *Server) handleFactorOn() http.Handler {
 				// old one ends. Set up with the password alone, it counts
 				// as shown only from the next sign-in with a code.
 				shown := session.MethodNewOTP
-				if shownFactor(au.Session) {
+				if au.Session.SecondFactor() {
 					shown = "otp"
 				}
 				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, sessionLogin(r, s, "pwd", shown))
@@ -312,15 +313,10 @@ func (s *Server) handleNewCodes() http.Handler {
 var enrolTaken = &pforte.Error{Code: pforte.Forbidden,
 	Message: "Ihr Konto ist schon mit einem Passkey geschützt. Um zusätzlich die Authenticator-App einzurichten, melden Sie sich bitte mit Ihrem Passkey an."}
 
-// shownFactor tells whether a session was signed in with a second factor.
-func shownFactor(methods interface{ HasMethod(string) bool }) bool {
-	return methods.HasMethod("otp") || methods.HasMethod("hwk")
-}
-
 // mayEnrol is nil if the signed-in member may set up the app's codes now.
 func (s *Server) mayEnrol(r *http.Request) error {
 	au := authOf(r)
-	if shownFactor(au.Session) {
+	if au.Session.SecondFactor() {
 		return nil
 	}
 	has, err := s.mfa.Enabled(r.Context(), au.Account.ID)
@@ -343,12 +339,12 @@ var enrolmentOnly = map[string]bool{
 // lacksFactor tells whether a session must first set up a second factor
 // (PFORTE_MFA=required and it shows none): the one rule for Pforte's pages
 // and the services' sign-in.
-func (s *Server) lacksFactor(methods interface{ HasMethod(string) bool }) bool {
-	return s.cfg.MFARequired() && !shownFactor(methods) && !methods.HasMethod(session.MethodNewOTP)
+func (s *Server) lacksFactor(st *store.StoredSession) bool {
+	return s.cfg.MFARequired() && !st.SecondFactor() && !st.HasMethod(session.MethodNewOTP)
 }
 
 // needsEnrolment tells whether the request must first set up a second
 // factor: the session lacks one and the page is not one setting it up.
-func (s *Server) needsEnrolment(r *http.Request, methods interface{ HasMethod(string) bool }) bool {
-	return s.lacksFactor(methods) && !enrolmentOnly[r.Pattern]
+func (s *Server) needsEnrolment(r *http.Request, st *store.StoredSession) bool {
+	return s.lacksFactor(st) && !enrolmentOnly[r.Pattern]
 }

@@ -47,7 +47,7 @@ func (c *Console) requireStaff(next http.Handler) http.Handler {
 			c.Host.Error(w, r, newFactor)
 			return
 		}
-		if !st.HasMethod("otp") && !st.HasMethod("hwk") {
+		if !st.SecondFactor() {
 			http.Redirect(w, r, SecondFactorPath, http.StatusSeeOther)
 			return
 		}

@@ -10,6 +10,8 @@ package document
 import (
 	"errors"
 	"strings"
+
+	"pforte/locale"
 )
 
 // Sender is the chamber that sends letters and publishes the guide. It comes
@@ -38,24 +40,34 @@ func (s Sender) returnLine() string {
 	return joinNonEmpty(" · ", s.Name, s.Street, s.cityLine())
 }
 
-// contact tells the reader how to reach the chamber, as a whole sentence
-// that can follow any other ("Schreiben Sie uns … oder rufen Sie uns an: …").
-// A named contact (PFORTE_CHAMBER_CONTACT) is named with the phone.
-func (s Sender) contact() string {
+// contact tells the reader in l how to reach the chamber, as a whole
+// sentence that can follow any other ("Schreiben Sie uns … oder rufen Sie
+// uns an: …"). A named contact (PFORTE_CHAMBER_CONTACT) is named with the
+// phone.
+func (s Sender) contact(l locale.Lang) string {
 	phone := s.Phone
 	if phone != "" && s.Contact != "" {
 		phone += " (" + s.Contact + ")"
 	}
+	cat := locale.Embedded()
 	switch {
 	case s.Email != "" && phone != "":
-		return "Schreiben Sie uns bitte eine E-Mail an " + s.Email + " oder rufen Sie uns an: " + phone + "."
+		return cat.Must(l, "document.contact.both", "Email", s.Email, "Phone", phone)
 	case s.Email != "":
-		return "Schreiben Sie uns bitte eine E-Mail an " + s.Email + "."
+		return cat.Must(l, "document.contact.email", "Email", s.Email)
 	case phone != "":
-		return "Rufen Sie uns bitte an: " + phone + "."
+		return cat.Must(l, "document.contact.phone", "Phone", phone)
 	default:
-		return "Schreiben Sie uns bitte: " + joinNonEmpty(", ", s.Name, s.Street, s.cityLine()) + "."
+		return cat.Must(l, "document.contact.post", "Address", joinNonEmpty(", ", s.Name, s.Street, s.cityLine()))
 	}
+}
+
+// contactLines are the chamber's phone, email and web address, each with
+// its label in l; "" for what is not known.
+func (s Sender) contactLines(l locale.Lang) []string {
+	cat := locale.Embedded()
+	return []string{label(cat.Must(l, "document.label.email"), s.Email), label(cat.Must(l, "document.label.phone"), s.Phone),
+		label(cat.Must(l, "document.label.web"), s.Web)}
 }
 
 func joinNonEmpty(sep string, parts ...string) string {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"pforte/locale"
 )
 
 var testSender = Sender{
@@ -158,7 +160,7 @@ func TestLetterPDFRefusesIncompleteLetters(t *testing.T) {
 }
 
 func TestGuide(t *testing.T) {
-	pdf, err := Guide(testSender, "https://portal.hwk-ufr.de", testRules, 10*time.Minute)
+	pdf, err := Guide(locale.German, testSender, "https://portal.hwk-ufr.de", testRules, 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +178,7 @@ func TestGuide(t *testing.T) {
 		"mindestens 1 Großbuchstabe (A–Z, Ä, Ö, Ü)",
 		"!@#$%^&*()_+-={};:<>/?~ oder €",
 		"Keine Zugriffsberechtigung",
-		"PIN gesperrt",
+		"PIN-Eingabe gesperrt",
 		"Seite 1 von " + pages,
 		"kundenlogin@hwk-ufr.de",
 		"97070 Würzburg",
@@ -269,7 +271,7 @@ func TestContactSentences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	guide, err := Guide(s, "https://portal.hwk-ufr.de", testRules, 10*time.Minute)
+	guide, err := Guide(locale.German, s, "https://portal.hwk-ufr.de", testRules, 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/signintech/gopdf"
 
 	"pforte"
+	"pforte/locale"
 )
 
 // Letter is one PIN letter: it goes by post to the business's registered
@@ -199,7 +200,7 @@ func drawLetter(sh *sheet, s Sender, l Letter, body style) {
 	sh.space(2)
 	sh.para(body, sh.left, "Sie kennen dieses Benutzerkonto nicht und haben keine PIN beantragt? Dann hat jemand anderes versucht, ein Konto mit Ihrem Betrieb "+
 		"zu verknüpfen. Da wir die PIN nur an die eingetragene Anschrift Ihres Betriebs senden, ist das ohne dieses Schreiben "+
-		"nicht möglich. Verwenden Sie die PIN in diesem Fall nicht. "+s.contact())
+		"nicht möglich. Verwenden Sie die PIN in diesem Fall nicht. "+s.contact(locale.German))
 	sh.space(body.lineHeight())
 	sh.para(body, sh.left, "Mit freundlichen Grüßen")
 	sh.space(body.lineHeight() * 0.6)
@@ -354,10 +355,11 @@ func groupPIN(pin string) string {
 // letterFooter prints the chamber's contact at the bottom of the page.
 func letterFooter(sh *sheet, s Sender) {
 	sh.rule(footerTop, 160)
+	lines := s.contactLines(locale.German) // email, phone, web
 	cols := [][]string{
 		{s.Name, s.Street, s.cityLine()},
-		{label("Telefon", s.Phone), label("E-Mail", s.Email)},
-		{label("Internet", s.Web)},
+		{lines[1], lines[0]},
+		{lines[2]},
 	}
 	colX := []float64{marginLeft, 95, 145}
 	sh.use(styleTiny)

@@ -1,17 +1,23 @@
 package web
 
-import "strings"
+import (
+	"strings"
 
-// browserInWords names a browser from its User-Agent for the member's list
-// of sessions: "Firefox unter Windows", "Safari auf dem iPhone". The order
-// matters: Edge and Opera call themselves Chrome too, Chrome calls itself
-// Safari.
-func browserInWords(ua string) string {
+	"pforte/locale"
+)
+
+// browserInWords names a browser from its User-Agent in language l, for
+// the member's list of sessions and the name of a new passkey: "Firefox
+// unter Windows", "Safari on an iPhone". The order matters: Edge and
+// Opera call themselves Chrome too, Chrome calls itself Safari. Browser
+// names are names in every language; the words around them are the
+// catalog's (browser.*).
+func (s *Server) browserInWords(l locale.Lang, ua string) string {
 	browser := ""
 	for _, b := range []struct{ token, name string }{
 		{"Edg/", "Edge"}, {"EdgA/", "Edge"}, {"OPR/", "Opera"}, {"SamsungBrowser/", "Samsung Internet"},
 		{"Firefox/", "Firefox"}, {"FxiOS/", "Firefox"}, {"CriOS/", "Chrome"}, {"Chromium/", "Chromium"},
-		{"HeadlessChrome/", "Chrome (ohne Fenster)"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"},
+		{"HeadlessChrome/", s.catalog.Must(l, "browser.headless-chrome")}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"},
 	} {
 		if strings.Contains(ua, b.token) {
 			browser = b.name
@@ -19,21 +25,21 @@ func browserInWords(ua string) string {
 		}
 	}
 	system := ""
-	for _, o := range []struct{ token, words string }{
-		{"iPhone", "auf dem iPhone"}, {"iPad", "auf dem iPad"}, {"Android", "unter Android"},
-		{"Windows", "unter Windows"}, {"Mac OS X", "unter macOS"}, {"Macintosh", "unter macOS"},
-		{"CrOS", "unter ChromeOS"}, {"Linux", "unter Linux"},
+	for _, o := range []struct{ token, id string }{
+		{"iPhone", "iphone"}, {"iPad", "ipad"}, {"Android", "android"},
+		{"Windows", "windows"}, {"Mac OS X", "macos"}, {"Macintosh", "macos"},
+		{"CrOS", "chromeos"}, {"Linux", "linux"},
 	} {
 		if strings.Contains(ua, o.token) {
-			system = o.words
+			system = s.catalog.Must(l, "browser.on."+o.id)
 			break
 		}
 	}
 	switch {
 	case browser == "" && system == "":
-		return "Unbekannter Browser"
+		return s.catalog.Must(l, "browser.unknown")
 	case browser == "":
-		return "Browser " + system
+		browser = s.catalog.Must(l, "browser.some")
 	case system == "":
 		return browser
 	}

@@ -98,7 +98,7 @@ func (s *Server) askPasskey(w http.ResponseWriter, r *http.Request, a *pforte.Ac
 	}
 	s.db.Q().Audit(r.Context(), pforte.AuditEntry{Event: pforte.EventLoginFailed, AccountID: a.ID, Client: s.client(r),
 		Detail: "staff account with a passkey: password alone refused"})
-	s.renderForm(w, r, "anmelden", passkeyRequired, view{Title: "Anmelden", Form: map[string]string{"email": a.Email, "next": next}})
+	s.renderForm(w, r, "anmelden", passkeyRequired, view{Title: "login.title", Form: map[string]string{"email": a.Email, "next": next}})
 	return true
 }
 

@@ -2,10 +2,8 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"pforte"
-	"pforte/document"
 	"pforte/mail"
 	"pforte/store"
 )
@@ -15,31 +13,6 @@ func (s *Server) handleHelp() http.Handler {
 		s.render(w, r, http.StatusOK, "hilfe", view{Title: "help.title",
 			Data: map[string]any{"Idle": s.cfg.SessionIdle, "ResetTTL": s.cfg.ResetTokenTTL,
 				"ConfirmTTL": s.cfg.ConfirmTokenTTL}})
-	})
-}
-
-// handleGuide serves the step-by-step guide, rendered once per process
-// from the configured policy, so that guide and checks never disagree.
-func (s *Server) handleGuide() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.guideOnce.Do(func() {
-			var rules []string
-			for _, rule := range s.cfg.Policy.Rules() {
-				rules = append(rules, rule.Label)
-			}
-			c := s.cfg.Chamber
-			s.guide, s.guideErr = document.Guide(document.Sender{Name: c.Name, Street: c.Street, Postcode: c.Postcode,
-				City: c.City, Email: s.cfg.ContactEmail, Phone: c.Phone, Contact: c.Contact, Web: s.baseURL()}, s.baseURL(), rules, s.cfg.SessionIdle)
-		})
-		if s.guideErr != nil {
-			s.renderError(w, r, s.guideErr)
-			return
-		}
-		w.Header().Set("Content-Type", "application/pdf")
-		w.Header().Set("Content-Disposition", `inline; filename="anleitung.pdf"`)
-		w.Header().Set("Content-Length", strconv.Itoa(len(s.guide)))
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		w.Write(s.guide)
 	})
 }
 
@@ -72,7 +45,7 @@ func (s *Server) handleDevMail() http.Handler {
 		for _, m := range mails {
 			list = append(list, shown{m, mail.Links(m.Text)})
 		}
-		s.render(w, r, http.StatusOK, "entwicklung-post", view{Title: "Postausgang (Entwicklung)", Data: list})
+		s.render(w, r, http.StatusOK, "entwicklung-post", view{Title: "devmail.title", Data: list})
 	})
 }
 

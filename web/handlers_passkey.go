@@ -106,7 +106,7 @@ func (s *Server) handlePasskeyAdd() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := jsonBody(r)
 		if err == nil {
-			err = s.mfa.FinishPasskey(r.Context(), authOf(r).Account, s.ceremonyID(r), body, browserInWords(r.UserAgent()), s.client(r))
+			err = s.mfa.FinishPasskey(r.Context(), authOf(r).Account, s.ceremonyID(r), body, s.browserInWords(langOf(r), r.UserAgent()), s.client(r))
 		}
 		s.setCeremonyCookie(w, "", -1)
 		if err != nil {

@@ -64,7 +64,7 @@ func (s *Server) handleSecurity() http.Handler {
 			if time.Since(st.LastSeenAt) >= s.cfg.SessionIdle {
 				continue // timed out, waiting to be pruned
 			}
-			p.Sessions = append(p.Sessions, sessionRow{SID: st.SID, Browser: browserInWords(st.UserAgent), Client: st.Client,
+			p.Sessions = append(p.Sessions, sessionRow{SID: st.SID, Browser: s.browserInWords(langOf(r), st.UserAgent), Client: st.Client,
 				Started: st.CreatedAt, LastSeen: st.LastSeenAt, Current: st.Hash == au.SessionHash,
 				WithOTP: st.HasMethod("otp"), Passkey: st.HasMethod("hwk")})
 		}

@@ -78,15 +78,10 @@ func switchLinks(r *http.Request, current locale.Lang) []langLink {
 
 // localize puts v into the page's language lang: the title and notice are
 // message IDs (a text that is no ID stays as it is), a domain error's
-// German message becomes its message in the language. A German-only page
-// tells so in the language the member chose.
+// German message becomes its message in the language.
 func (s *Server) localize(r *http.Request, lang locale.Lang, v *view) {
 	v.Lang = lang
-	v.ChosenLang = langOf(r)
-	v.Switch = switchLinks(r, v.ChosenLang)
-	if v.ChosenLang != lang {
-		v.OnlyNote = s.catalog.Must(v.ChosenLang, "layout.german-only")
-	}
+	v.Switch = switchLinks(r, lang)
 	v.ScriptTexts = s.scriptTexts[lang]
 	if s.catalog.Has(lang, v.Title) {
 		v.Title = s.catalog.Must(lang, v.Title)

@@ -154,12 +154,6 @@ type view struct {
 	// ScriptTexts are the texts of the page scripts, as JSON.
 	ScriptTexts template.JS
 
-	// GermanOnly marks a page whose text exists in German only: it is
-	// shown in German, with a note in the chosen language (OnlyNote).
-	GermanOnly bool
-	OnlyNote   string
-	ChosenLang locale.Lang
-
 	// Lang is the page's language (<html lang>); Switch the links of the
 	// language switch.
 	Lang   locale.Lang
@@ -197,13 +191,10 @@ var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	lang := langOf(r)
-	if v.GermanOnly {
-		lang = locale.German
-	}
 	t, ok := s.pages.byLang[lang][name]
 	if !ok {
 		s.log.Error("unknown page", "page", name)
-		http.Error(w, "Interner Fehler", http.StatusInternalServerError)
+		s.internalError(w, lang)
 		return
 	}
 	v.Contact = s.cfg.ContactEmail
@@ -233,7 +224,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}()
 	if err := t.Execute(buf, v); err != nil {
 		s.log.Error("render", "page", name, "err", err)
-		http.Error(w, "Interner Fehler", http.StatusInternalServerError)
+		s.internalError(w, lang)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -243,6 +234,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// internalError is the last resort when a page cannot be rendered: the
+// code's title in plain text, in the page's language.
+func (s *Server) internalError(w http.ResponseWriter, lang locale.Lang) {
+	w.Header().Set("Content-Language", string(lang))
+	http.Error(w, s.catalog.Must(lang, locale.CodeTitle(pforte.Internal)), http.StatusInternalServerError)
 }
 
 // userError turns err into the error the user sees: an *pforte.Error as

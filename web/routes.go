@@ -109,7 +109,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /datenschutz", s.handleLegal("datenschutz"))
 	mux.Handle("GET /barrierefreiheit", s.handleLegal("barrierefreiheit"))
 	mux.Handle("GET /hilfe/anleitung", s.handleGuidePage())
-	mux.Handle("GET /hilfe/anleitung/{picture}", s.handleGuidePicture())
+	mux.Handle("GET /hilfe/anleitung/{lang}/{picture}", s.handleGuidePicture())
 	mux.Handle("GET /betrieb/{number}/trennen", s.requireSession(s.handleUnlinkForm()))
 
 	mux.Handle("/", s.handleNotFound())

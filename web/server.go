@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
 	"pforte/account"
@@ -46,14 +45,13 @@ type Server struct {
 	mfa        *mfa.Service
 	console    http.Handler
 
-	legal map[string]legal.Page
+	legal legal.Pages
 
 	// oidc is the OpenID Provider for the services (nil: not mounted).
 	oidc *oidc.Provider
 
-	guideOnce sync.Once
-	guide     []byte
-	guideErr  error
+	// guides are the guide's PDF in each language.
+	guides map[locale.Lang]*guidePDF
 }
 
 // Deps are the parts a Server is built from.
@@ -91,7 +89,11 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, catalog: cat, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC}
+		log: d.Log, pages: p, catalog: cat, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC,
+		guides: map[locale.Lang]*guidePDF{}}
+	for _, l := range locale.Langs {
+		s.guides[l] = &guidePDF{}
+	}
 	if s.scriptTexts, err = scriptTextsOf(cat); err != nil {
 		return nil, err
 	}

@@ -46,10 +46,6 @@ func TestAccessibility(t *testing.T) {
 	}
 }
 
-// germanOnly are the pages not yet in English (the guide and the legal
-// pages): they show in German with a remark in English.
-var germanOnly = []string{"/hilfe/anleitung", "/impressum", "/datenschutz", "/barrierefreiheit"}
-
 func accessibility(t *testing.T, axe, lang string) {
 	ctx := browser(t)
 	p := startPortal(t, storetest.SQLiteURL(t), nil)
@@ -64,14 +60,8 @@ func accessibility(t *testing.T, axe, lang string) {
 	}
 	check := func(name string) {
 		t.Helper()
-		want := lang
-		for _, only := range germanOnly {
-			if strings.HasPrefix(name, only) {
-				want = "de" // shown in German, with a note in the chosen language
-			}
-		}
-		if got := eval[string](t, ctx, `document.documentElement.lang`); got != want {
-			t.Errorf("%s: <html lang=%q>, want %q", name, got, want)
+		if got := eval[string](t, ctx, `document.documentElement.lang`); got != lang {
+			t.Errorf("%s: <html lang=%q>, want %q", name, got, lang)
 		}
 		axeCheck(t, ctx, axe, name)
 	}

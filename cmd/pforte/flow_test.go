@@ -475,7 +475,7 @@ func TestHelpAndGuide(t *testing.T) {
 	}
 	// The HTML guide: every step with its picture, each served as PNG.
 	pg = p.get(c, "/hilfe/anleitung")
-	pictures := regexp.MustCompile(`<img src="(/hilfe/anleitung/[a-z-]+\.png)" alt="([^"]+)"`).FindAllStringSubmatch(pg.Body, -1)
+	pictures := regexp.MustCompile(`<img src="(/hilfe/anleitung/de/[a-z-]+\.png)" alt="([^"]+)"`).FindAllStringSubmatch(pg.Body, -1)
 	if pg.Status != 200 || len(pictures) < 8 {
 		t.Fatalf("html guide: %d, %d pictures", pg.Status, len(pictures))
 	}
@@ -484,8 +484,21 @@ func TestHelpAndGuide(t *testing.T) {
 			t.Errorf("%s: %d %s", m[1], img.Status, img.Header.Get("Content-Type"))
 		}
 	}
-	if pg := p.get(c, "/hilfe/anleitung/gibt-es-nicht.png"); pg.Status != 404 {
-		t.Errorf("unknown picture: %d", pg.Status)
+	for _, path := range []string{"/hilfe/anleitung/de/gibt-es-nicht.png", "/hilfe/anleitung/fr/anmelden.png", "/hilfe/anleitung/de/anmelden"} {
+		if pg := p.get(c, path); pg.Status != 404 {
+			t.Errorf("%s: %d", path, pg.Status)
+		}
+	}
+	// In English, the pictures show the English pages.
+	pg = p.get(c, "/hilfe/anleitung?lang=en")
+	pictures = regexp.MustCompile(`<img src="(/hilfe/anleitung/en/[a-z-]+\.png)"`).FindAllStringSubmatch(pg.Body, -1)
+	if len(pictures) < 8 {
+		t.Fatalf("English guide: %d pictures", len(pictures))
+	}
+	for _, m := range pictures {
+		if img := p.get(c, m[1]); img.Status != 200 || !strings.HasPrefix(img.Body, "\x89PNG") {
+			t.Errorf("%s: %d", m[1], img.Status)
+		}
 	}
 }
 
@@ -496,6 +509,8 @@ func TestHelpAndGuide(t *testing.T) {
 func TestLegalPagesAndChamber(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "impressum.md"), []byte("# Impressum\n\nDie **Handwerkskammer Beispielstadt**.\n\n<script>alert(1)</script>\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "datenschutz.md"), []byte("# Datenschutz\n\nDie Kammer schützt Ihre Daten.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "datenschutz.en.md"), []byte("# Privacy\n\nThe chamber protects your data.\n"), 0o644)
 	logo := filepath.Join(t.TempDir(), "logo.svg")
 	os.WriteFile(logo, []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>`), 0o644)
 	p := startPortal(t, storetest.SQLiteURL(t), map[string]string{"PFORTE_LEGAL_DIR": dir, "PFORTE_CHAMBER_NAME": "Handwerkskammer Beispielstadt",
@@ -506,11 +521,25 @@ func TestLegalPagesAndChamber(t *testing.T) {
 		strings.Contains(imp.Body, "legal-sample") {
 		t.Fatalf("operator's impressum: %d\n%s", imp.Status, imp.Body)
 	}
-	for _, path := range []string{"/datenschutz", "/barrierefreiheit"} {
-		pg := p.get(c, path)
-		if pg.Status != 200 || !strings.Contains(pg.Body, "legal-sample") || !strings.Contains(pg.Body, "Handwerkskammer Beispielstadt") {
-			t.Errorf("%s sample: %d", path, pg.Status)
-		}
+	if pg := p.get(c, "/barrierefreiheit"); pg.Status != 200 || !strings.Contains(pg.Body, "legal-sample") || !strings.Contains(pg.Body, "Handwerkskammer Beispielstadt") ||
+		!strings.Contains(pg.Body, "<code>barrierefreiheit.md</code>") {
+		t.Errorf("/barrierefreiheit sample: %d", pg.Status)
+	}
+	// In English: the operator's English text; the German one, marked as
+	// German, where there is no English file; the English sample else.
+	en := p.newClient()
+	if pg := p.get(en, "/datenschutz?lang=en"); !strings.Contains(pg.Body, "<h1>Privacy</h1>") || !strings.Contains(pg.Body, "The chamber protects your data.") ||
+		strings.Contains(pg.Body, "Die Kammer") || strings.Contains(pg.Body, "legal-sample") {
+		t.Errorf("operator's English privacy notice:\n%s", pg.Body)
+	}
+	if pg := p.get(en, "/impressum"); !strings.Contains(pg.Body, `<html lang="en">`) || !strings.Contains(pg.Body, "<h1>Legal notice</h1>") ||
+		!strings.Contains(pg.Body, `<p class="notice">The chamber provides this text in German only.</p>`) ||
+		!strings.Contains(pg.Body, `<div class="legal" lang="de"><p>Die <strong>Handwerkskammer Beispielstadt</strong>.</p>`) {
+		t.Errorf("German-only impressum in English:\n%s", pg.Body)
+	}
+	if pg := p.get(en, "/barrierefreiheit"); !strings.Contains(pg.Body, "<h1>Accessibility statement</h1>") || !strings.Contains(pg.Body, "<strong>Sample:</strong>") ||
+		!strings.Contains(pg.Body, "<code>barrierefreiheit.en.md</code>") || !strings.Contains(pg.Body, "The Handwerkskammer Beispielstadt endeavours") {
+		t.Errorf("English accessibility sample:\n%s", pg.Body)
 	}
 	for _, path := range []string{"/", "/anmelden", "/hilfe", "/gibt-es-nicht"} {
 		pg := p.get(c, path)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"pforte/document"
+	"pforte/locale"
 	"pforte/store/storetest"
 	"pforte/web"
 )
@@ -19,9 +21,10 @@ import (
 var updateGuide = flag.Bool("update", false, "TestGuidePictures: write the guide's pictures to document/pictures")
 
 // TestGuidePictures walks through the guide's steps in chromium on the
-// real portal and pictures each step's page. With -update it writes the
-// pictures and the hashes of the pages they show to document/pictures,
-// the one command that renews the guide:
+// real portal, once in each language, and pictures each step's page. With
+// -update it writes the pictures and the hashes of the pages they show to
+// document/pictures (LANG/ID.png, sources.txt), the one command that
+// renews the guide:
 //
 //	go test ./cmd/pforte -run TestGuidePictures -update
 //
@@ -37,6 +40,49 @@ func TestGuidePictures(t *testing.T) {
 			env[k] = v
 		}
 	}
+	shots := map[string][]byte{}
+	var sources []string
+	for _, l := range locale.Langs {
+		for id, png := range pictureSteps(t, ctx, l, env) {
+			shots[document.PicturePath(l, id)] = png
+		}
+		for _, st := range document.GuideSteps(l, "http://localhost:8080", time.Minute) {
+			if shots[document.PicturePath(l, st.ID)] == nil {
+				t.Errorf("step %s/%s was not pictured", l, st.ID)
+				continue
+			}
+			hash, err := web.GuidePictureSource(st.Template, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sources = append(sources, string(l)+"/"+st.ID+" "+hash)
+		}
+	}
+	if !*updateGuide || t.Failed() {
+		return
+	}
+	dir := filepath.Join("..", "..", "document")
+	for path, png := range shots {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, path), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sort.Strings(sources)
+	content := "# Written by: go test ./cmd/pforte -run TestGuidePictures -update\n" + strings.Join(sources, "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "pictures", "sources.txt"), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %d pictures to %s", len(shots), filepath.Join(dir, "pictures"))
+}
+
+// pictureSteps walks the guide's steps in language l on a portal of its
+// own and pictures each step's page, by step ID.
+func pictureSteps(t *testing.T, ctx context.Context, l locale.Lang, env map[string]string) map[string][]byte {
+	t.Helper()
+	cat := locale.Embedded()
 	p := startPortal(t, storetest.SQLiteURL(t), env)
 	p.mustCLI("businesses", "import", registerFile(t, "register.csv", registerCSV))
 	step := browserSteps(t, ctx)
@@ -47,14 +93,17 @@ func TestGuidePictures(t *testing.T) {
 		step(chromedp.EmulateViewport(960, height))
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err != nil {
-			t.Fatalf("picture %s: %v", id, err)
+			t.Fatalf("picture %s/%s: %v", l, id, err)
 		}
 		shots[id] = png
 	}
 	heading := func(want string) {
 		t.Helper()
+		if cat.Has(l, want) {
+			want = cat.Must(l, want)
+		}
 		if got := text(t, ctx, "h1"); got != want {
-			t.Fatalf("on %s: heading %q, want %q", eval[string](t, ctx, "location.pathname"), got, want)
+			t.Fatalf("%s on %s: heading %q, want %q", l, eval[string](t, ctx, "location.pathname"), got, want)
 		}
 	}
 	addr, pw := "anna.beispiel@baeckerei-beispiel.de", goodPW
@@ -62,41 +111,42 @@ func TestGuidePictures(t *testing.T) {
 		return chromedp.Click(chromedp.CSS(`form[action="` + action + `"] button[type=submit]`))
 	}
 
-	// The guide is German: choose it (headless chromium asks for English).
-	step(chromedp.Navigate(p.URL + "/?lang=de"))
-	heading("Willkommen im Kundenportal")
+	// Choose the language (headless chromium asks for English); the
+	// cookie keeps it for the pages after.
+	step(chromedp.Navigate(p.URL + "/?lang=" + string(l)))
+	heading("start.title")
 	shot("startseite", 760)
 
 	step(chromedp.Navigate(p.URL+"/registrieren"), chromedp.SendKeys(chromedp.CSS(`#email`), addr),
 		chromedp.SendKeys(chromedp.CSS(`#password`), pw), chromedp.SendKeys(chromedp.CSS(`#password_repeat`), pw))
-	heading("Registrieren")
+	heading("register.title")
 	shot("registrieren", 1180)
 	step(submit("/registrieren"), chromedp.WaitVisible(chromedp.CSS(`p[role=status]`)))
-	heading("Bitte prüfen Sie Ihr Postfach")
+	heading("mailsent.title")
 	shot("postfach", 600)
 
 	step(chromedp.Navigate(strings.Replace(p.linkIn(addr, "/registrieren/bestaetigen"), "http://localhost:8080", p.URL, 1)))
-	heading("E-Mail-Adresse bestätigen")
+	heading("confirm.title")
 	shot("bestaetigen", 520)
 	step(submit("/registrieren/bestaetigen"), chromedp.WaitVisible(chromedp.CSS(`main a[href="/anmelden"]`)))
 
 	step(chromedp.Navigate(p.URL+"/anmelden"), chromedp.SendKeys(chromedp.CSS(`#email`), addr), chromedp.SendKeys(chromedp.CSS(`#password`), pw))
-	heading("Anmelden")
+	heading("login.title")
 	shot("anmelden", 700)
 	step(submit("/anmelden"), chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
-	heading("Mein Konto")
+	heading("account.title")
 	shot("konto", 860)
 
 	step(chromedp.Navigate(p.URL+"/betrieb/pin-beantragen"), chromedp.SendKeys(chromedp.CSS(`#business`), "0815-4711"))
-	heading("PIN für Ihren Betrieb beantragen")
+	heading("pin.title")
 	shot("pin-beantragen", 700)
 	step(submit("/betrieb/pin-beantragen"), chromedp.WaitVisible(chromedp.CSS(`p[role=status]`)))
-	heading("PIN beantragt")
+	heading("pin.requested.title")
 	shot("pin-beantragt", 760)
 
 	pin := p.issuePIN("0815-4711")
 	step(chromedp.Navigate(p.URL+"/betrieb/verknuepfen?business=0815-4711"), chromedp.SendKeys(chromedp.CSS(`#pin`), pin))
-	heading("Betrieb verknüpfen")
+	heading("link.title")
 	shot("verknuepfen", 760)
 	step(submit("/betrieb/verknuepfen"), chromedp.WaitVisible(chromedp.CSS(`p.notice`)))
 	heading("Bäckerei Größl & Söhne GmbH")
@@ -104,34 +154,7 @@ func TestGuidePictures(t *testing.T) {
 
 	step(chromedp.Click(chromedp.CSS(`header form[action="/abmelden"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action="/anmelden"]`)),
 		chromedp.Navigate(p.URL+"/passwort-vergessen"), chromedp.SendKeys(chromedp.CSS(`#email`), addr))
-	heading("Passwort vergessen")
+	heading("forgot.title")
 	shot("passwort-vergessen", 560)
-
-	var sources []string
-	for _, st := range document.GuideSteps("http://localhost:8080", time.Minute) {
-		if shots[st.ID] == nil {
-			t.Errorf("step %s was not pictured", st.ID)
-			continue
-		}
-		hash, err := web.GuidePictureSource(st.Template)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sources = append(sources, st.ID+" "+hash)
-	}
-	if !*updateGuide || t.Failed() {
-		return
-	}
-	dir := filepath.Join("..", "..", "document", "pictures")
-	for id, png := range shots {
-		if err := os.WriteFile(filepath.Join(dir, id+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sort.Strings(sources)
-	content := "# Written by: go test ./cmd/pforte -run TestGuidePictures -update\n" + strings.Join(sources, "\n") + "\n"
-	if err := os.WriteFile(filepath.Join(dir, "sources.txt"), []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("wrote %d pictures to %s", len(shots), dir)
+	return shots
 }

@@ -55,11 +55,31 @@ func TestLanguageFromAcceptLanguageAndSwitch(t *testing.T) {
 		t.Errorf("an unknown ?lang= must leave the choice alone")
 	}
 
-	// A page not yet in English says so, in English, and is German.
-	if pg := get(c, "/hilfe/anleitung", "de-DE"); !strings.Contains(pg.Body, `<html lang="de">`) ||
-		!strings.Contains(pg.Body, `<p class="notice" lang="en">This page is available in German only for now.</p>`) ||
-		!strings.Contains(pg.Body, `aria-current="true">English</a>`) {
-		t.Errorf("German-only guide page in English: %s", pg.Body[:600])
+	// The guide and the legal pages are English too: <html lang="en">,
+	// English words, English pictures; the PDF follows the same choice.
+	for path, want := range map[string]string{"/hilfe/anleitung": "<h1>Step-by-step guide</h1>", "/impressum": "<h1>Legal notice</h1>",
+		"/datenschutz": "<h1>Privacy notice</h1>", "/barrierefreiheit": "<h1>Accessibility statement</h1>"} {
+		pg := get(c, path, "de-DE")
+		if pg.Status != 200 || !strings.Contains(pg.Body, `<html lang="en">`) || !strings.Contains(pg.Body, want) || pg.Header.Get("Content-Language") != "en" ||
+			strings.Count(pg.Body, ` lang="de"`) != 1 { // the switch's link to German, nothing else
+			t.Errorf("%s in English: %d %q", path, pg.Status, pg.Header.Get("Content-Language"))
+		}
+		if path != "/hilfe/anleitung" && !strings.Contains(pg.Body, "<strong>Sample:</strong>") {
+			t.Errorf("%s: no English sample box", path)
+		}
+	}
+	if pg := get(c, "/hilfe/anleitung", "de-DE"); !strings.Contains(pg.Body, `<img src="/hilfe/anleitung/en/registrieren.png" alt="The “Register” form`) ||
+		!strings.Contains(pg.Body, "Click “Register” ("+p.env["PFORTE_BASE_URL"]+"/registrieren).") || strings.Contains(pg.Body, "Klicken Sie") {
+		t.Errorf("English guide page: %s", pg.Body)
+	}
+	if pg := get(c, "/hilfe/anleitung.pdf", "de-DE"); pg.Status != 200 || pg.Header.Get("Content-Language") != "en" || !strings.HasPrefix(pg.Body, "%PDF-") {
+		t.Errorf("English guide PDF: %d %q", pg.Status, pg.Header.Get("Content-Language"))
+	}
+	if pg := get(p.newClient(), "/hilfe/anleitung.pdf?lang=de", "en"); pg.Status != 200 || pg.Header.Get("Content-Language") != "de" {
+		t.Errorf("German guide PDF: %d %q", pg.Status, pg.Header.Get("Content-Language"))
+	}
+	if pg := get(p.newClient(), "/hilfe/anleitung.pdf", "en-GB"); pg.Header.Get("Content-Language") != "en" {
+		t.Errorf("guide PDF by Accept-Language: %q", pg.Header.Get("Content-Language"))
 	}
 
 	if pg := get(c, "/hilfe", "de-DE"); !strings.Contains(pg.Body, `<html lang="en">`) || !strings.Contains(pg.Body, "<h1>Help and frequently asked questions</h1>") ||

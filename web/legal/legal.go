@@ -1,14 +1,17 @@
 // Package legal renders the three pages a German public body's portal must
 // have (CONTRACT §9): the provider identification (/impressum, § 5 DDG),
 // the privacy notice (/datenschutz, DSGVO Art. 13) and the accessibility
-// statement (/barrierefreiheit, BITV 2.0 § 7).
+// statement (/barrierefreiheit, BITV 2.0 § 7), in each language.
 //
 // The operator writes them as Markdown files in PFORTE_LEGAL_DIR
-// (impressum.md, datenschutz.md, barrierefreiheit.md). A missing file is
-// replaced by Pforte's sample, filled from the chamber's settings and
-// marked as a sample to complete. Markdown is rendered with goldmark
-// without raw HTML (it is dropped) and without unsafe links, so a text
-// cannot bring script into the page.
+// (impressum.md, datenschutz.md, barrierefreiheit.md in German, and
+// optionally impressum.en.md … in English). A page in English without
+// its English file shows the operator's German text, marked as German; a
+// page without any text of the operator's is Pforte's sample in the
+// language, filled from the chamber's settings and marked as a sample to
+// complete. Markdown is rendered with goldmark without raw HTML (it is
+// dropped) and without unsafe links, so a text cannot bring script into
+// the page.
 package legal
 
 import (
@@ -22,19 +25,25 @@ import (
 	"path/filepath"
 	"strings"
 	texttemplate "text/template"
+	"time"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+
+	"pforte/locale"
 )
 
 // Names are the legal pages, as paths and file names (NAME.md).
 var Names = []string{"impressum", "datenschutz", "barrierefreiheit"}
 
-// titles are used when a text has no heading of its own.
-var titles = map[string]string{
-	"impressum":        "Impressum",
-	"datenschutz":      "Datenschutzerklärung",
-	"barrierefreiheit": "Erklärung zur Barrierefreiheit",
+// FileName is the file of page name in l: NAME.md in German, the first
+// language, NAME.LANG.md in the others. The operator's files in
+// PFORTE_LEGAL_DIR and the samples are named alike.
+func FileName(name string, l locale.Lang) string {
+	if l == locale.Langs[0] {
+		return name + ".md"
+	}
+	return name + "." + string(l) + ".md"
 }
 
 // Facts fill the samples: the chamber and what the portal itself knows.
@@ -42,15 +51,19 @@ type Facts struct {
 	Name, Street, Postcode, City, Phone, Email        string
 	Representative, Supervisor, DataProtectionOfficer string
 	BaseURL                                           string
-	// SessionIdle says after how long without activity members are signed
-	// out, in German words.
-	SessionIdle string
+	// SessionIdle is after how long without activity members are signed
+	// out (the samples write it in their language).
+	SessionIdle time.Duration
 }
 
 // Page is one rendered legal page.
 type Page struct {
 	Title string
 	HTML  template.HTML
+	// Lang is the language of the text. It differs from the page's
+	// (Fallback) when the operator gave the text in German only.
+	Lang     locale.Lang
+	Fallback bool
 	// Sample is true when the page is Pforte's sample, not the operator's
 	// text: the page says so, in a box the operator cannot miss.
 	Sample bool
@@ -58,76 +71,106 @@ type Page struct {
 	Source string
 }
 
+// Pages are the legal pages by language and name.
+type Pages map[locale.Lang]map[string]Page
+
 //go:embed samples/*.md
 var samples embed.FS
 
 var md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Linkify))
 
 // Load reads the operator's texts from dir ("" for none) and renders every
-// page once. A file that exists but cannot be read is an error; a missing
-// one gives the sample.
-func Load(dir string, f Facts) (map[string]Page, error) {
-	out := map[string]Page{}
-	for _, name := range Names {
-		var src []byte
-		var source string
-		sample := true
-		if dir != "" {
-			path := filepath.Join(dir, name+".md")
-			b, err := os.ReadFile(path)
-			switch {
-			case err == nil:
-				src, source, sample = b, path, false
-			case !errors.Is(err, fs.ErrNotExist):
-				return nil, fmt.Errorf("PFORTE_LEGAL_DIR: %w", err)
-			}
-		}
-		if sample {
-			b, err := fill(name, f)
+// page once in every language. A file that exists but cannot be read is
+// an error; a missing one gives the operator's German text (in another
+// language) or the sample.
+func Load(dir string, f Facts) (Pages, error) {
+	out := Pages{}
+	for _, l := range locale.Langs {
+		out[l] = map[string]Page{}
+		for _, name := range Names {
+			p, err := load(dir, name, l, f)
 			if err != nil {
 				return nil, err
 			}
-			src = b
+			out[l][name] = p
 		}
-		p, err := render(name, src)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		p.Sample, p.Source = sample, source
-		out[name] = p
 	}
 	return out, nil
 }
 
+// load finds page name in l: the operator's file in l, else the
+// operator's German file, else the sample in l.
+func load(dir, name string, l locale.Lang, f Facts) (Page, error) {
+	for _, from := range []locale.Lang{l, locale.Langs[0]} {
+		if dir == "" {
+			break
+		}
+		path := filepath.Join(dir, FileName(name, from))
+		src, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return Page{}, fmt.Errorf("PFORTE_LEGAL_DIR: %w", err)
+		}
+		p, err := render(name, l, src)
+		if err != nil {
+			return Page{}, fmt.Errorf("%s: %w", path, err)
+		}
+		p.Lang, p.Fallback, p.Source = from, from != l, path
+		if p.Fallback {
+			// The page's one h1 is in the page's language.
+			p.Title = title(name, l)
+		}
+		return p, nil
+	}
+	src, err := fill(name, l, f)
+	if err != nil {
+		return Page{}, err
+	}
+	p, err := render(name, l, src)
+	if err != nil {
+		return Page{}, fmt.Errorf("%s: %w", FileName(name, l), err)
+	}
+	p.Lang, p.Sample = l, true
+	return p, nil
+}
+
+// title is the page's title in l when a text has no heading of its own.
+func title(name string, l locale.Lang) string {
+	return locale.Embedded().Must(l, "legal.title."+name)
+}
+
 // render turns Markdown into a page; a first line "# Title" becomes the
 // page's title (the layout shows it as the one h1).
-func render(name string, src []byte) (Page, error) {
+func render(name string, l locale.Lang, src []byte) (Page, error) {
 	text := strings.TrimLeft(strings.ReplaceAll(string(src), "\r\n", "\n"), "\ufeff\n ")
-	title := titles[name]
+	t := title(name, l)
 	if rest, ok := strings.CutPrefix(text, "# "); ok {
 		line, body, _ := strings.Cut(rest, "\n")
-		title, text = strings.TrimSpace(strings.TrimRight(line, "#")), body
+		t, text = strings.TrimSpace(strings.TrimRight(line, "#")), body
 	}
 	var buf bytes.Buffer
 	if err := md.Convert([]byte(text), &buf); err != nil {
 		return Page{}, err
 	}
-	return Page{Title: title, HTML: template.HTML(buf.String())}, nil
+	return Page{Title: t, HTML: template.HTML(buf.String())}, nil
 }
 
-// missing marks a fact the operator has still to give.
-func missing(what string) string { return "**[bitte ergänzen: " + what + "]**" }
-
-// fill executes the sample of name with f; empty facts become visible gaps.
-func fill(name string, f Facts) ([]byte, error) {
-	t, err := texttemplate.New(name+".md").Funcs(texttemplate.FuncMap{
+// fill executes the sample of name in l with f; empty facts become
+// visible gaps.
+func fill(name string, l locale.Lang, f Facts) ([]byte, error) {
+	cat := locale.Embedded()
+	file := FileName(name, l)
+	t, err := texttemplate.New(file).Funcs(texttemplate.FuncMap{
 		"or_missing": func(what, v string) string {
 			if strings.TrimSpace(v) == "" {
-				return missing(what)
+				return "**[" + cat.Must(l, "legal.missing", "What", what) + "]**"
 			}
 			return v
 		},
-	}).ParseFS(samples, "samples/"+name+".md")
+		"duration": func(d time.Duration) string { return locale.Duration(l, d) },
+	}).ParseFS(samples, "samples/"+file)
 	if err != nil {
 		return nil, err
 	}

@@ -170,3 +170,20 @@ func TestDevOutboxOnlyUnderThisPortalsName(t *testing.T) {
 		}
 	}
 }
+
+// A page that cannot be rendered ends in the internal-error text, in
+// the page's language, never a half page.
+func TestInternalErrorInTheLanguage(t *testing.T) {
+	cfg, _ := config.Load(func(string) string { return "" })
+	p, _ := loadPages(testCatalog(t))
+	s := &Server{cfg: cfg, pages: p, catalog: testCatalog(t), log: slog.New(slog.DiscardHandler)}
+	for l, want := range map[locale.Lang]string{locale.German: "Interner Fehler", locale.English: "Internal error"} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r = r.WithContext(locale.WithLang(r.Context(), l))
+		w := httptest.NewRecorder()
+		s.render(w, r, http.StatusOK, "gibt-es-nicht", view{})
+		if w.Code != 500 || strings.TrimSpace(w.Body.String()) != want || w.Header().Get("Content-Language") != string(l) {
+			t.Errorf("%s: %d %q %q", l, w.Code, w.Body.String(), w.Header().Get("Content-Language"))
+		}
+	}
+}

@@ -621,6 +621,13 @@ func developmentMail(t *testing.T, p *portal) {
 	if pg.Status != 200 || !strings.Contains(pg.Body, "lea@example.de") || !strings.Contains(pg.Body, "/registrieren/bestaetigen?token=") {
 		t.Fatalf("dev outbox: %d", pg.Status)
 	}
+	if !strings.Contains(pg.Body, "<h1>Postausgang (Entwicklung)</h1>") || !strings.Contains(pg.Body, "An: lea@example.de") {
+		t.Errorf("German dev outbox:\n%s", pg.Body)
+	}
+	if pg := p.get(c, "/entwicklung/post?lang=en"); !strings.Contains(pg.Body, "<h1>Outbox (development)</h1>") || !strings.Contains(pg.Body, "To: lea@example.de · created ") ||
+		!strings.Contains(pg.Body, "<summary>Text of the mail</summary>") {
+		t.Errorf("English dev outbox:\n%s", pg.Body)
+	}
 	if p.mailsTo("lea@example.de") != 0 {
 		t.Fatal("development mail went out over SMTP")
 	}

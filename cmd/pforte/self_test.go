@@ -53,6 +53,10 @@ func TestSessionsOnSecurityPage(t *testing.T) {
 		if len(sids) != 2 || cur == "" || !strings.Contains(body, "Firefox unter Windows") || !strings.Contains(body, "127.0.0.1") {
 			t.Fatalf("sessions: %v current %q", sids, cur)
 		}
+		if pg := p.get(a, "/konto/sicherheit?lang=en"); !strings.Contains(pg.Body, "Firefox on Windows") || strings.Contains(pg.Body, "unter Windows") {
+			t.Errorf("English session list:\n%s", pg.Body)
+		}
+		p.get(a, "/konto/sicherheit?lang=de")
 		var bSID string
 		for _, s := range sids {
 			if s != cur {

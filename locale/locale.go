@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -82,6 +83,33 @@ type Catalog struct {
 	// byGerman finds a message's ID from its German text, so that the web
 	// layer can show a domain error (whose Message is German) in English.
 	byGerman map[string]string
+	// filled find a domain error whose German text has values filled in
+	// (err.* messages with {{.Name}}), and the values.
+	filled []filledMessage
+}
+
+// filledMessage is an err.* message with values: its German text as a
+// pattern whose groups are named as the values.
+type filledMessage struct {
+	id      string
+	pattern *regexp.Regexp
+}
+
+var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+// filledPattern turns a German text with {{.Name}} into a pattern that
+// matches it with any value there.
+func filledPattern(text string) (*regexp.Regexp, error) {
+	var b strings.Builder
+	b.WriteString("^")
+	last := 0
+	for _, m := range placeholder.FindAllStringSubmatchIndex(text, -1) {
+		b.WriteString(regexp.QuoteMeta(text[last:m[0]]))
+		b.WriteString("(?P<" + text[m[2]:m[3]] + ">.+?)")
+		last = m[1]
+	}
+	b.WriteString(regexp.QuoteMeta(text[last:]) + "$")
+	return regexp.Compile(b.String())
 }
 
 // Load reads the embedded catalogs.
@@ -114,6 +142,13 @@ func load(fsys fs.FS) (*Catalog, error) {
 				c.ids[l][m.ID] = true
 				if l == German {
 					c.byGerman[m.Other] = m.ID
+					if strings.HasPrefix(m.ID, "err.") && placeholder.MatchString(m.Other) {
+						re, err := filledPattern(m.Other)
+						if err != nil {
+							return nil, fmt.Errorf("locale %s: %s: %w", name, m.ID, err)
+						}
+						c.filled = append(c.filled, filledMessage{m.ID, re})
+					}
 				}
 			}
 		}
@@ -210,17 +245,28 @@ func (c *Catalog) IDs(l Lang) []string {
 }
 
 // Translate shows a German text in l: the text itself in German, its
-// message in l if the German catalog holds it, else the German text (a
-// text with filled-in details, such as a name, stays German).
+// message in l if the German catalog holds it — also an err.* message
+// with values filled in ("Zu {{.Email}} gibt es kein Konto."), which gets
+// the same values in l — else the German text.
 func (c *Catalog) Translate(l Lang, german string) string {
 	if l == German {
 		return german
 	}
-	id, ok := c.byGerman[german]
-	if !ok {
-		return german
+	if id, ok := c.byGerman[german]; ok {
+		return c.Must(l, id)
 	}
-	return c.Must(l, id)
+	for _, f := range c.filled {
+		m := f.pattern.FindStringSubmatch(german)
+		if m == nil {
+			continue
+		}
+		var pairs []any
+		for i, name := range f.pattern.SubexpNames()[1:] {
+			pairs = append(pairs, name, m[i+1])
+		}
+		return c.Must(l, f.id, pairs...)
+	}
+	return german
 }
 
 // Embedded is the catalog of the embedded files, loaded once. The files

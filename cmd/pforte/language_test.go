@@ -97,6 +97,14 @@ func TestLanguageFromAcceptLanguageAndSwitch(t *testing.T) {
 	if pg.Status != 422 || pg.Code() != "policy" || !strings.Contains(pg.Body, "At least 12 characters") {
 		t.Errorf("English policy error: %d %s %v", pg.Status, pg.Code(), pg.Rules())
 	}
+	// A domain error with a value filled in keeps the value, in English.
+	p.signUp("englisch@example.de", goodPW)
+	m := p.login("englisch@example.de", goodPW)
+	p.get(m, "/konto?lang=en")
+	if pg := p.post(m, "/betrieb/pin-beantragen", url.Values{"business": {"kein!gültiger?wert"}}); pg.Code() == "" ||
+		!strings.Contains(pg.Body, "That is not a business number: it consists of at most 20 digits, letters and hyphens.") {
+		t.Errorf("English business number error: %d %s", pg.Status, pg.Code())
+	}
 	if pg := get(c, "/gibt-es-nicht", ""); pg.Status != 404 || pg.Code() != "not-found" || !strings.Contains(pg.Body, "Page not found") {
 		t.Errorf("English 404: %d %s", pg.Status, pg.Code())
 	}

@@ -148,7 +148,7 @@ func (s *Service) RequestPIN(ctx context.Context, a *pforte.Account, number, cli
 	}
 	b, err := s.DB.Q().BusinessByNumber(ctx, n)
 	if errors.Is(err, store.ErrNotFound) {
-		return Requested{}, unknownBusiness("Die Betriebsnummer " + n + " ist nicht im Register. Bitte prüfen Sie die Nummer.")
+		return Requested{}, unknownBusiness(fmt.Sprintf("Die Betriebsnummer %s ist nicht im Register. Bitte prüfen Sie die Nummer.", n))
 	}
 	if err != nil {
 		return Requested{}, err

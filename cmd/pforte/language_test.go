@@ -101,9 +101,13 @@ func TestLanguageFromAcceptLanguageAndSwitch(t *testing.T) {
 	p.signUp("englisch@example.de", goodPW)
 	m := p.login("englisch@example.de", goodPW)
 	p.get(m, "/konto?lang=en")
-	if pg := p.post(m, "/betrieb/pin-beantragen", url.Values{"business": {"kein!gültiger?wert"}}); pg.Code() == "" ||
+	if pg := p.post(m, "/betrieb/pin-beantragen", url.Values{"business": {"kein!gültiger?wert"}}); pg.Code() != "pin-invalid" ||
 		!strings.Contains(pg.Body, "That is not a business number: it consists of at most 20 digits, letters and hyphens.") {
 		t.Errorf("English business number error: %d %s", pg.Status, pg.Code())
+	}
+	if pg := p.post(m, "/betrieb/pin-beantragen", url.Values{"business": {"9999-9999"}}); pg.Code() != "pin-invalid" ||
+		!strings.Contains(pg.Body, "The business number 9999-9999 is not in the register. Please check the number.") {
+		t.Errorf("English unknown business number: %d %s", pg.Status, pg.Code())
 	}
 	if pg := get(c, "/gibt-es-nicht", ""); pg.Status != 404 || pg.Code() != "not-found" || !strings.Contains(pg.Body, "Page not found") {
 		t.Errorf("English 404: %d %s", pg.Status, pg.Code())

@@ -164,9 +164,16 @@ func TestPageFindingsServiceName(t *testing.T) {
 	addr := "dienst@example.de"
 	p.signUp(addr, goodPW)
 	r := newRP(t, p, "bau", "--name", `Bau<portal> & „Co“`)
-	_, pg := r.authorize(p.newClient())
+	anon := p.newClient()
+	f, pg := r.authorize(anon)
 	if pg.Status != 200 || !strings.Contains(pg.Body, "<h1>Anmelden bei „Bau&lt;portal&gt; &amp; „Co““</h1>") || strings.Contains(pg.Body, "<portal>") {
 		t.Errorf("German login page for the service: %d\n%s", pg.Status, pg.Body)
+	}
+	// A wrong password keeps the service's name on the page.
+	u, _ := url.Parse(f.Login)
+	if pg := p.post(anon, "/anmelden", url.Values{"email": {addr}, "password": {"Falsch-123456!"}, "next": {u.Query().Get("next")}}); pg.Status != 401 ||
+		!strings.Contains(pg.Body, "<h1>Anmelden bei „Bau&lt;portal&gt; &amp; „Co““</h1>") {
+		t.Errorf("refused login for the service: %d", pg.Status)
 	}
 	en := p.newClient()
 	p.get(en, "/?lang=en")
@@ -180,7 +187,7 @@ func TestPageFindingsServiceName(t *testing.T) {
 	// Signed in, prompt=login needs the password again: the form, not
 	// "bereits angemeldet".
 	c := p.login(addr, goodPW)
-	f, pg := r.authorize(c, mapOpts(map[string]string{"prompt": "login"})...)
+	f, pg = r.authorize(c, mapOpts(map[string]string{"prompt": "login"})...)
 	if f.Login == "" || !strings.Contains(pg.Body, `action="/anmelden"`) || strings.Contains(pg.Body, "data-signed-in-as") || !strings.Contains(pg.Body, "Anmelden bei") {
 		t.Fatalf("prompt=login while signed in: %d\n%s", pg.Status, pg.Body)
 	}

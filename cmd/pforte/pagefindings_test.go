@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"pforte"
 	"pforte/store/storetest"
 )
@@ -194,6 +196,28 @@ func TestPageFindingsServiceName(t *testing.T) {
 	r.login(c, f, addr, goodPW)
 	if f.Callback == nil || f.Callback.Query().Get("code") == "" {
 		t.Fatal("no code after the fresh login")
+	}
+
+	// With a second factor, its step names the service too.
+	secret := regexp.MustCompile(`data-totp-secret="([A-Z2-7]+)"`).FindStringSubmatch(p.get(c, "/konto/zwei-faktor").Body)
+	if secret == nil {
+		t.Fatal("no secret to set up")
+	}
+	code, err := totp.GenerateCode(secret[1], time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pg := p.post(c, "/konto/zwei-faktor", url.Values{"code": {code}, "current_password": {goodPW}}); pg.Status != 200 {
+		t.Fatalf("set up the app: %d %s", pg.Status, pg.Code())
+	}
+	b := p.newClient()
+	f, _ = r.authorize(b)
+	u, _ = url.Parse(f.Login)
+	if pg := p.post(b, "/anmelden", url.Values{"email": {addr}, "password": {goodPW}, "next": {u.Query().Get("next")}}); pg.Header.Get("Location") != "/anmelden/zweiter-faktor" {
+		t.Fatalf("no second step: %d %s", pg.Status, pg.Header.Get("Location"))
+	}
+	if pg := p.get(b, "/anmelden/zweiter-faktor"); !strings.Contains(pg.Body, "„Bau&lt;portal&gt; &amp; „Co““ nutzt Ihr Konto") {
+		t.Errorf("the second step does not name the service:\n%s", pg.Body)
 	}
 }
 

@@ -63,6 +63,13 @@ func DurationIn(d time.Duration, hour, hours, minute, minutes, and string) strin
 	return strings.Join(parts, and)
 }
 
+// GermanCount writes n with the singular or plural noun: "1 Konto",
+// "2 Konten", "0 Konten" — for the command line, whose German is not in
+// the catalog (the pages use its plural forms).
+func GermanCount[N ~int | ~int64](n N, one, many string) string {
+	return germanCount(int64(n), one, many)
+}
+
 // germanCount writes n with the singular or plural noun: "1 Stunde",
 // "2 Stunden".
 func germanCount(n int64, one, many string) string {

@@ -54,3 +54,14 @@ func TestGermanDateTime(t *testing.T) {
 		}
 	}
 }
+
+func TestGermanCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0 Konten", 1: "1 Konto", 2: "2 Konten", 48211: "48211 Konten"} {
+		if got := GermanCount(n, "Konto", "Konten"); got != want {
+			t.Errorf("GermanCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := GermanCount(int64(1), "Passwort", "Passwörter"); got != "1 Passwort" {
+		t.Errorf("int64: %q", got)
+	}
+}

@@ -82,10 +82,13 @@ type (
 		SentAt    *time.Time `json:"sent_at"`
 	}
 	ExportAuditLine struct {
-		At     time.Time `json:"at"`
-		Event  string    `json:"event"`
-		Client string    `json:"client_address"`
-		Detail string    `json:"detail,omitempty"`
+		At    time.Time `json:"at"`
+		Event string    `json:"event"`
+		// EventText is Event in words, in the member's language (filled
+		// by the web layer, which knows the words).
+		EventText string `json:"event_text,omitempty"`
+		Client    string `json:"client_address"`
+		Detail    string `json:"detail,omitempty"`
 	}
 )
 

@@ -80,6 +80,9 @@ var files embed.FS
 type Catalog struct {
 	localizers map[Lang]*i18n.Localizer
 	ids        map[Lang]map[string]bool
+	// plural marks the messages with plural forms (one, other): T picks
+	// the form by the argument N.
+	plural map[Lang]map[string]bool
 	// byGerman finds a message's ID from its German text, so that the web
 	// layer can show a domain error (whose Message is German) in English.
 	byGerman map[string]string
@@ -118,13 +121,14 @@ func Load() (*Catalog, error) { return load(files) }
 func load(fsys fs.FS) (*Catalog, error) {
 	bundle := i18n.NewBundle(language.German)
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &Catalog{localizers: map[Lang]*i18n.Localizer{}, ids: map[Lang]map[string]bool{}, byGerman: map[string]string{}}
+	c := &Catalog{localizers: map[Lang]*i18n.Localizer{}, ids: map[Lang]map[string]bool{}, plural: map[Lang]map[string]bool{}, byGerman: map[string]string{}}
 	for _, l := range Langs {
 		names, err := fs.Glob(fsys, string(l)+"/*.toml")
 		if err != nil {
 			return nil, err
 		}
 		c.ids[l] = map[string]bool{}
+		c.plural[l] = map[string]bool{}
 		for _, name := range names {
 			b, err := fs.ReadFile(fsys, name)
 			if err != nil {
@@ -140,6 +144,9 @@ func load(fsys fs.FS) (*Catalog, error) {
 					return nil, fmt.Errorf("locale %s: message %q defined twice", name, m.ID)
 				}
 				c.ids[l][m.ID] = true
+				if m.One != "" {
+					c.plural[l][m.ID] = true
+				}
 				if l == German {
 					c.byGerman[m.Other] = m.ID
 					if strings.HasPrefix(m.ID, "err.") && placeholder.MatchString(m.Other) {
@@ -198,8 +205,10 @@ func (c *Catalog) Info(l Lang, code pforte.Code) pforte.CodeInfo {
 }
 
 // T returns message id in l, filled with data (pairs of name and value,
-// named in the message as {{.Name}}). A message missing in l is an error,
-// never a silent fall back to the other language.
+// named in the message as {{.Name}}). A message with plural forms ("1
+// Versuch", "2 Versuche") takes its form from the value named N. A
+// message missing in l is an error, never a silent fall back to the other
+// language.
 func (c *Catalog) T(l Lang, id string, pairs ...any) (string, error) {
 	if !c.ids[l][id] {
 		return "", fmt.Errorf("locale: no message %q in %q", id, l)
@@ -218,7 +227,15 @@ func (c *Catalog) T(l Lang, id string, pairs ...any) (string, error) {
 			data[name] = pairs[i+1]
 		}
 	}
-	return c.localizers[l].Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if c.plural[l][id] {
+		n, ok := data["N"]
+		if !ok {
+			return "", fmt.Errorf("locale: message %q has plural forms but no N", id)
+		}
+		cfg.PluralCount = n
+	}
+	return c.localizers[l].Localize(cfg)
 }
 
 // Must is T for texts the code names itself: a missing message is a bug

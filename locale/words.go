@@ -44,18 +44,29 @@ func Duration(l Lang, d time.Duration) string {
 	return pforte.DurationIn(d, "hour", "hours", "minute", "minutes", " and ")
 }
 
-// Wait writes a wait of secs seconds in l: seconds below a minute and a
-// half, else as Duration ("30 Sekunden", "2 Minuten").
+// Wait writes a wait of secs seconds in l: below two minutes exactly, in
+// minutes and seconds ("45 Sekunden", "1 Minute und 59 Sekunden"), so that
+// a countdown never reads "1 Minute" for 119 seconds nor "0 Minuten";
+// from two minutes on as Duration ("2 Minuten"). web/static/form.js
+// (pforteWait) writes the same.
 func Wait(l Lang, secs int) string {
-	one, many := "Sekunde", "Sekunden"
+	sec, secs1, min, and := "Sekunde", "Sekunden", "1 Minute", " und "
 	if l == English {
-		one, many = "second", "seconds"
+		sec, secs1, min, and = "second", "seconds", "1 minute", " and "
+	}
+	count := func(n int) string {
+		if n == 1 {
+			return "1 " + sec
+		}
+		return fmt.Sprintf("%d %s", n, secs1)
 	}
 	switch {
-	case secs <= 1:
-		return "1 " + one
-	case secs < 90:
-		return fmt.Sprintf("%d %s", secs, many)
+	case secs < 60:
+		return count(max(secs, 0))
+	case secs == 60:
+		return min
+	case secs < 120:
+		return min + and + count(secs-60)
 	}
 	return Duration(l, time.Duration(secs)*time.Second)
 }

@@ -32,6 +32,10 @@ var codeOpts = totp.ValidateOpts{Period: period, Digits: otp.DigitsSix, Algorith
 var (
 	codeInvalid = &pforte.Error{Code: pforte.MFAInvalid,
 		Message: "Der Code ist falsch oder wurde schon verwendet. Bitte geben Sie den Code ein, den Ihre App gerade anzeigt, oder einen Wiederherstellungscode."}
+	// setupCodeInvalid is the answer while setting the app up: there are
+	// no recovery codes yet, so it names none.
+	setupCodeInvalid = &pforte.Error{Code: pforte.MFAInvalid,
+		Message: "Der Code passt nicht. Bitte geben Sie den sechsstelligen Code ein, den die App gerade für dieses Konto anzeigt; stimmt er trotzdem nicht, stellen Sie die Uhr Ihres Telefons auf automatisch."}
 	enrolmentGone = &pforte.Error{Code: pforte.MFAInvalid,
 		Message: "Die Einrichtung ist nicht mehr gültig. Bitte laden Sie die Seite neu und scannen Sie den neuen QR-Code."}
 )
@@ -132,7 +136,7 @@ func (s *Service) EnableTOTP(ctx context.Context, a *pforte.Account, code, keepS
 	now := s.now()
 	p, ok := matchPeriod(string(secret), code, s.codeTime(), 0)
 	if !ok {
-		return nil, codeInvalid
+		return nil, setupCodeInvalid
 	}
 	codes, hashes := newRecoveryCodes()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {

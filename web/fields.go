@@ -68,6 +68,28 @@ func (v view) Ticks() []policy.RuleInfo {
 	return out
 }
 
+// RefusedOnly are the rules the server refused the password for that the
+// checklist does not list as items to tick: the previous password
+// (reused), which only the server knows, and the rules nobody breaks by
+// accident. They appear after such a refusal only, so that the checklist
+// says what the error box says.
+func (v view) RefusedOnly() []policy.RuleInfo {
+	if v.Error == nil || v.Error.Code != pforte.Policy {
+		return nil
+	}
+	ticked := map[string]bool{policy.RuleRepeat: true} // a row of its own
+	for _, r := range v.Ticks() {
+		ticked[r.ID] = true
+	}
+	var out []policy.RuleInfo
+	for _, id := range v.Error.Rules {
+		if !ticked[id] {
+			out = append(out, policy.RuleInfo{ID: id, Label: v.RuleLabel(id), Server: id == policy.RuleReused})
+		}
+	}
+	return out
+}
+
 // Verdict is the server's judgement of a checklist rule after a refused
 // password ("true" met, "false" broken), so that the checklist agrees with
 // the error box until the member types again; "" when there is none.

@@ -125,11 +125,13 @@ func sessionLogin(r *http.Request, s *Server, methods ...string) session.Login {
 
 func (s *Server) handleSecondFactorForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, _, err := s.mfa.PendingLogin(r.Context(), s.pendingID(r)); err != nil {
+		_, next, err := s.mfa.PendingLogin(r.Context(), s.pendingID(r))
+		if err != nil {
 			s.loginAgain(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "anmelden-zweiter-faktor", view{Title: "second.title"})
+		s.render(w, r, http.StatusOK, "anmelden-zweiter-faktor", view{Title: "second.title",
+			Data: loginPage{Service: s.waitingService(r, next)}})
 	})
 }
 

@@ -49,7 +49,7 @@ func (s *Server) handleConfirmForm() http.Handler {
 					Form: map[string]string{"email": a.Email}, Data: "schon"})
 				return
 			}
-			s.renderError(w, r, err)
+			s.renderLinkError(w, r, err, confirmLink)
 			return
 		}
 		s.render(w, r, http.StatusOK, "bestaetigen", view{Title: "confirm.title",
@@ -62,7 +62,7 @@ func (s *Server) handleConfirm() http.Handler {
 		token := linkToken(f, r)
 		a, err := s.accounts.Confirm(r.Context(), token, s.client(r))
 		if err != nil {
-			s.renderError(w, r, err)
+			s.renderLinkError(w, r, err, confirmLink)
 			return
 		}
 		s.render(w, r, http.StatusOK, "bestaetigt", view{Title: "confirmed.title",
@@ -92,9 +92,17 @@ func (s *Server) mailRequest(send func(ctx context.Context, email, client string
 func (s *Server) handleLoginForm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		v := view{Title: "login.title", Form: map[string]string{"next": safeNext(q.Get("next"))}}
-		if e := q.Get("email"); len(e) <= 254 {
-			v.Form["email"] = e // a service's login_hint
+		email := q.Get("email") // a service's login_hint
+		if len(email) > 254 {
+			email = ""
+		}
+		v := s.loginView(r, email, safeNext(q.Get("next")))
+		// Signed in already: say so instead of a form, unless a service
+		// waits for this login (prompt=login or a passed max_age ask for
+		// a fresh one: handleServiceLogin sends such a request here).
+		if a := s.viewer(r); a != nil && v.ServiceName() == "" {
+			s.render(w, r, http.StatusOK, "angemeldet", view{Title: "login.title", Account: a})
+			return
 		}
 		switch {
 		case q.Get("abgelaufen") != "":
@@ -114,7 +122,7 @@ func (s *Server) handleLogin() http.Handler {
 		email, next := f.Get("email"), safeNext(f.Get("next"))
 		a, err := s.accounts.Login(r.Context(), email, f.Get("password"), s.client(r))
 		if err != nil {
-			v := view{Title: "login.title", Form: map[string]string{"email": email, "next": next}}
+			v := s.loginView(r, email, next)
 			if pforte.ErrorCode(err) == pforte.PasswordExpired {
 				v.Title = "expired.title"
 				s.renderForm(w, r, "passwort-abgelaufen", err, v)
@@ -173,7 +181,7 @@ func (s *Server) handleResetForm() http.Handler {
 		token := r.URL.Query().Get("token")
 		a, err := s.accounts.PeekToken(r.Context(), pforte.ResetToken, token)
 		if err != nil {
-			s.renderError(w, r, err)
+			s.renderLinkError(w, r, err, resetLink)
 			return
 		}
 		s.render(w, r, http.StatusOK, "passwort-neu", view{Title: "reset.title",
@@ -188,7 +196,7 @@ func (s *Server) handleReset() http.Handler {
 			has(f, "password_repeat"), s.client(r))
 		if err != nil {
 			if pforte.ErrorCode(err) == pforte.TokenInvalid {
-				s.renderError(w, r, err)
+				s.renderLinkError(w, r, err, resetLink)
 				return
 			}
 			v := view{Title: "reset.title", Form: map[string]string{"token": token}}

@@ -145,7 +145,7 @@ func (s *Server) handleEmailConfirmForm() http.Handler {
 		token := r.URL.Query().Get("token")
 		c, err := s.accounts.PeekEmailChange(r.Context(), token)
 		if err != nil {
-			s.renderError(w, r, err)
+			s.renderLinkError(w, r, err, emailLink)
 			return
 		}
 		s.render(w, r, http.StatusOK, "konto-email-bestaetigen", view{Title: "email.confirm.title",
@@ -157,7 +157,7 @@ func (s *Server) handleEmailConfirm() http.Handler {
 	return s.posted(func(w http.ResponseWriter, r *http.Request, f url.Values) {
 		a, err := s.accounts.ConfirmEmailChange(r.Context(), linkToken(f, r), s.client(r))
 		if err != nil {
-			s.renderError(w, r, err)
+			s.renderLinkError(w, r, err, emailLink)
 			return
 		}
 		s.render(w, r, http.StatusOK, "konto-email-bestaetigen", view{Title: "email.confirmed.title",
@@ -195,7 +195,7 @@ func (s *Server) handleExport() http.Handler {
 			s.renderError(w, r, err)
 			return
 		}
-		b, err := json.MarshalIndent(x, "", "  ")
+		b, err := json.MarshalIndent(readableExport(s.catalog, langOf(r), x), "", "  ")
 		if err != nil {
 			s.renderError(w, r, err)
 			return

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,7 +48,42 @@ func funcsIn(cat *locale.Catalog, l locale.Lang) template.FuncMap {
 		"duration": func(d time.Duration) string { return locale.Duration(l, d) },
 		"info":     func(c pforte.Code) pforte.CodeInfo { return cat.Info(l, c) },
 		"wait":     func(secs int) string { return locale.Wait(l, secs) },
+		"event":    func(e any) string { return wordFor(cat, l, "event.", fmt.Sprint(e)) },
+		"role":     func(r any) string { return wordFor(cat, l, "console.role.", fmt.Sprint(r)) },
+		"methods": func(m string) string {
+			var words []string
+			for _, f := range strings.Fields(m) {
+				words = append(words, wordFor(cat, l, "method.", f))
+			}
+			return strings.Join(words, ", ")
+		},
+		"events": func() []eventWord { return eventWords(cat, l) },
 	}
+}
+
+// wordFor is the catalog's word for a code (an audit event, a role, a way
+// of signing in): message prefix+code in l, or the code itself for one the
+// catalog does not know (an event of an older version in the log).
+func wordFor(cat *locale.Catalog, l locale.Lang, prefix, code string) string {
+	if cat.Has(l, prefix+code) {
+		return cat.Must(l, prefix+code)
+	}
+	return code
+}
+
+// eventWord is an audit event with its word, for the console's filter.
+type eventWord struct{ Code, Word string }
+
+// eventWords are the events the catalog names (event.*), sorted by word.
+func eventWords(cat *locale.Catalog, l locale.Lang) []eventWord {
+	var out []eventWord
+	for _, id := range cat.IDs(l) {
+		if code, ok := strings.CutPrefix(id, "event."); ok {
+			out = append(out, eventWord{code, cat.Must(l, id)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Word < out[j].Word })
+	return out
 }
 
 // escapeArgs escapes the text values given to a message with markup: they

@@ -112,7 +112,7 @@ func lettersCmd(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stdout, "Keine offenen PIN-Anträge.")
 		return nil
 	}
-	fmt.Fprintf(stdout, "%d PIN-Brief(e) geschrieben; die Anträge sind als versandt markiert.\n", len(paths))
+	fmt.Fprintf(stdout, "%s geschrieben; die Anträge sind als versandt markiert.\n", pforte.GermanCount(len(paths), "PIN-Brief", "PIN-Briefe"))
 	return nil
 }
 

@@ -194,7 +194,7 @@ func TestBusinessLinkFlow(t *testing.T) {
 			t.Fatalf("refused render wrote %v", files)
 		}
 		out, errOut, err := p.cli("letters", "render", "--out", dir, "--development-url")
-		if err != nil || !strings.Contains(out, "1 PIN-Brief(e) geschrieben") {
+		if err != nil || !strings.Contains(out, "1 PIN-Brief geschrieben") {
 			t.Fatalf("letters render: %v %q %q", err, out, errOut)
 		}
 		files, _ := filepath.Glob(filepath.Join(dir, "pin-0815-4711-*.pdf"))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -127,20 +126,5 @@ func consolePageIn(t *testing.T, ctx context.Context, axe, target, path, lang, o
 		t.Errorf("%s: the navigation starts with %q, not %q", path, got, overview)
 	}
 	axeCheck(t, ctx, axe, path)
-	if shots == "" {
-		return
-	}
-	name := strings.NewReplacer("/", "_", "?", "_", "=", "_", "&", "_").Replace(strings.TrimPrefix(path, "/"))
-	for _, width := range []int64{1280, 390} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
-			t.Fatal(err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	keepPictures(t, ctx, shots, strings.NewReplacer("/", "_", "?", "_", "=", "_", "&", "_").Replace(strings.TrimPrefix(path, "/")))
 }

@@ -153,7 +153,7 @@ func TestMigrationDay(t *testing.T) {
 		// 2. Expire every password that is set: only the one registered in
 		// Pforte has one; the imported ones are expired already.
 		out = p.mustCLI("passwords", "expire")
-		if count(t, out, "Passwörter") != 1 {
+		if count(t, out, "Passwort als abgelaufen") != 1 {
 			t.Fatalf("expire: %s", out)
 		}
 		if out = p.mustCLI("passwords", "expire"); count(t, out, "Passwörter") != 0 {
@@ -403,7 +403,7 @@ func TestUsersImportRefusesBadFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		out, errOut, err := runPforte(t, dbURL, csvHeader+good, "users", "import", "-")
-		if err != nil || !strings.HasPrefix(out, "1 Konten importiert, 0 bereits") {
+		if err != nil || !strings.HasPrefix(out, "1 Konto importiert, 0 bereits") {
 			t.Fatalf("good file from stdin: %v %q %q", err, out, errOut)
 		}
 		if _, errOut, err := runPforte(t, dbURL, "", "users", "import", filepath.Join(t.TempDir(), "fehlt.csv")); err == nil {
@@ -611,7 +611,7 @@ func TestPasswordsExpireSetBefore(t *testing.T) {
 				args = append(args, "--set-before", step.before)
 			}
 			out, errOut, err := runPforte(t, dbURL, "", args...)
-			if err != nil || !strings.HasPrefix(out, fmt.Sprintf("%d Passwörter", step.want)) {
+			if err != nil || !strings.HasPrefix(out, pforte.GermanCount(step.want, "Passwort", "Passwörter")+" als abgelaufen") {
 				t.Fatalf("%v: %v %q %q, want %d", args, err, out, errOut, step.want)
 			}
 		}

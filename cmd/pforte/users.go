@@ -150,7 +150,7 @@ func usersImport(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return fmt.Errorf("%s: nichts importiert: %w", name, err)
 	}
-	fmt.Fprintf(stdout, "%d Konten importiert, %d bereits vorhanden (unverändert gelassen).\n", added, len(accts)-added)
+	fmt.Fprintf(stdout, "%s importiert, %d bereits vorhanden (unverändert gelassen).\n", pforte.GermanCount(added, "Konto", "Konten"), len(accts)-added)
 	return nil
 }
 
@@ -186,14 +186,18 @@ func usersPurge(ctx context.Context, args []string, getenv func(string) string, 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%d Konten würden gelöscht (letzte Anmeldung vor %s). Probelauf: nichts geändert.\n", n, day)
+		verb := "würden"
+		if n == 1 {
+			verb = "würde"
+		}
+		fmt.Fprintf(stdout, "%s %s gelöscht (letzte Anmeldung vor %s). Probelauf: nichts geändert.\n", pforte.GermanCount(n, "Konto", "Konten"), verb, day)
 		return nil
 	}
 	n, err := a.db.PurgeInactive(ctx, cutoff.t, now)
 	if err != nil {
 		return fmt.Errorf("users purge: nach %d gelöschten Konten abgebrochen: %w", n, err)
 	}
-	fmt.Fprintf(stdout, "%d Konten gelöscht (letzte Anmeldung vor %s).\n", n, day)
+	fmt.Fprintf(stdout, "%s gelöscht (letzte Anmeldung vor %s).\n", pforte.GermanCount(n, "Konto", "Konten"), day)
 	return nil
 }
 
@@ -241,8 +245,8 @@ func usersNotifyInactive(ctx context.Context, args []string, getenv func(string)
 	if err != nil {
 		return fmt.Errorf("users notify-inactive: nach %d Mails abgebrochen (ein erneuter Aufruf setzt fort): %w", n, err)
 	}
-	fmt.Fprintf(stdout, "%d Konten benachrichtigt (letzte Anmeldung vor %s, Löschung angekündigt für %s).\n",
-		n, cutoff.t.In(pforte.DateZone).Format(time.DateOnly), deleteOn.t.In(pforte.DateZone).Format(time.DateOnly))
+	fmt.Fprintf(stdout, "%s benachrichtigt (letzte Anmeldung vor %s, Löschung angekündigt für %s).\n",
+		pforte.GermanCount(n, "Konto", "Konten"), cutoff.t.In(pforte.DateZone).Format(time.DateOnly), deleteOn.t.In(pforte.DateZone).Format(time.DateOnly))
 	if n > 0 {
 		fmt.Fprintln(stdout, "Die Mails liegen im Postausgang; der laufende „pforte serve“ stellt sie zu.")
 	}
@@ -285,7 +289,7 @@ func passwordsCmd(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d Passwörter als abgelaufen markiert; die nächste Anmeldung damit antwortet password-expired.\n", n)
+	fmt.Fprintf(stdout, "%s als abgelaufen markiert; die nächste Anmeldung damit antwortet password-expired.\n", pforte.GermanCount(n, "Passwort", "Passwörter"))
 	return nil
 }
 

@@ -36,6 +36,7 @@ var Templates embed.FS
 // portal's.
 var Funcs = template.FuncMap{
 	"short": shortTime,
+	"until": untilTime,
 }
 
 // shortTime writes t for a table cell, in Berlin time: "03.03.2026 14:05";
@@ -45,6 +46,17 @@ func shortTime(t time.Time) string {
 		return "–"
 	}
 	return t.In(pforte.DateZone).Format("02.01.2006 15:04")
+}
+
+// untilTime writes the end of a validity that ends at the instant end
+// (the first moment it no longer holds, as a PIN's ExpiresAt): its last
+// minute, in Berlin time, so that a PIN valid through 14 March reads
+// "14.03.2026 23:59", not "15.03.2026 00:00".
+func untilTime(end time.Time) string {
+	if end.IsZero() {
+		return "–"
+	}
+	return shortTime(end.Add(-time.Nanosecond))
 }
 
 // Page is one console page to show: a template of Templates (without

@@ -20,11 +20,15 @@ function pforteText(id, n) {
   return (pforteTexts[id] || id).replace("{n}", String(n));
 }
 
+// pforteWait writes a wait of secs seconds as locale.Wait does: below two
+// minutes exactly, in minutes and seconds ("1 Minute und 59 Sekunden"),
+// from two minutes on in whole minutes, rounded up.
 function pforteWait(secs) {
-  if (secs <= 1) return pforteText(secs === 1 ? "js.second" : "js.zero-seconds");
-  if (secs < 90) return pforteText("js.seconds", secs);
-  const min = Math.ceil(secs / 60);
-  return min === 1 ? pforteText("js.minute") : pforteText("js.minutes", min);
+  const s = (n) => (n === 1 ? pforteText("js.second") : n === 0 ? pforteText("js.zero-seconds") : pforteText("js.seconds", n));
+  if (secs < 60) return s(Math.max(0, secs));
+  if (secs === 60) return pforteText("js.minute");
+  if (secs < 120) return pforteText("js.minute-and", s(secs - 60));
+  return pforteText("js.minutes", Math.ceil(secs / 60));
 }
 
 // pforteCountdown shows in el the time left of secs, once a second, and

@@ -22,8 +22,10 @@ import (
 // 10 s with the 503 page `unavailable` (German, English on request) and
 // Retry-After, /healthz says 503; when the server is back the same
 // process serves again, with no restart; every registration answered as
-// done exists afterwards and its confirmation mail arrives, and the
-// member's session is still valid.
+// done exists afterwards and its confirmation mail arrives (the mail
+// server refuses from just before the crash until the database is back, so
+// the outbox worker must live through the outage), and the member's
+// session is still valid.
 func TestPostgresRestartUnderLoad(t *testing.T) {
 	pg := startCluster(t)
 	smtp := smtptest.Start(t)
@@ -74,6 +76,11 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	start := time.Now()
 	phase := func(what string) { t.Logf("%5.1fs %s", time.Since(start).Seconds(), what) }
 	l.waitFor(t, "registrations before the crash", func() bool { return l.doneCount() >= 20 })
+	// The mails queued from now on wait in the outbox through the outage:
+	// the worker must survive it and send them afterwards.
+	smtp.SetFailing(true)
+	queued := l.doneCount()
+	l.waitFor(t, "registrations whose mail waits", func() bool { return l.doneCount() >= queued+5 })
 	phase("crash")
 	pg.Crash()
 	l.waitFor(t, "503 unavailable while PostgreSQL refuses connections", func() bool { return l.unavailableCount() >= 10 })
@@ -85,7 +92,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	seen := l.unavailableCount()
 	phase("stall")
 	blackhole := stallingListener(t, pg.port)
-	l.waitFor(t, "503 unavailable while PostgreSQL accepts and never answers", func() bool { return l.unavailableCount() >= seen+10 })
+	l.waitFor(t, "503 unavailable while PostgreSQL accepts and never answers", func() bool { return l.unavailableCount() >= seen+6 })
 	healthUnavailable(t, in.URL)
 	blackhole.Close()
 
@@ -96,6 +103,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 		t.Fatalf("pforte did not recover after PostgreSQL came back: %v\n%s", err, in.Log())
 	}
 	phase("pforte is healthy")
+	smtp.SetFailing(false)
 	after := l.doneCount()
 	l.waitFor(t, "registrations after the restart", func() bool { return l.doneCount() >= after+20 })
 	stopLoad()

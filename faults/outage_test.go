@@ -160,6 +160,9 @@ func (l *outageLoad) record(what string, a answer, err error) {
 		if a.Code() != "unavailable" || a.Header.Get("Retry-After") == "" || !strings.Contains(a.Body, "vorübergehend") {
 			l.problem("%s: 503 with code %q, Retry-After %q", what, a.Code(), a.Header.Get("Retry-After"))
 		}
+		if what == "GET /konto" && !strings.Contains(a.Body, "<h1>Vorübergehend nicht verfügbar</h1>") {
+			l.problem("%s: the 503 page is not headed as unavailable:\n%s", what, a.Body)
+		}
 		l.unavailable++
 	case a.Status >= 400 || (what == "GET /konto" && a.Status != http.StatusOK):
 		l.problem("%s: %d %q", what, a.Status, a.Code())

@@ -274,9 +274,8 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 
 // renderError shows the error page for err.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	v := view{}
-	v.Title = locale.CodeTitle(pforte.Info(pforte.ErrorCode(err)).Code)
-	s.renderForm(w, r, "fehler", err, v)
+	e := s.userError(r, err)
+	s.renderForm(w, r, "fehler", e, view{Title: locale.CodeTitle(e.Code)})
 }
 
 var badRequest = &pforte.Error{Code: pforte.BadRequest,

@@ -37,8 +37,10 @@ type roundRobin struct {
 
 func newRoundRobin(urls ...string) *roundRobin {
 	jar, _ := cookiejar.New(nil)
-	// The timeout turns a hang into a failed request the test reports.
-	return &roundRobin{urls: urls, c: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+	// The timeout turns a hang into a failed request the test reports;
+	// it lies above PFORTE_REQUEST_TIMEOUT (10 s), which ends every
+	// request's wait for the database.
+	return &roundRobin{urls: urls, c: &http.Client{Jar: jar, Timeout: 15 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 

@@ -14,6 +14,8 @@ type Code string
 
 // The error codes of the contract. Internal is ours: anything unexpected,
 // shown to the user without details and logged for the operator.
+// Unavailable is ours too: the database (or the disk under it) cannot be
+// reached for a moment; the member is asked to try again shortly.
 const (
 	InvalidCredentials Code = "invalid-credentials"
 	NotConfirmed       Code = "not-confirmed"
@@ -29,8 +31,13 @@ const (
 	BadRequest         Code = "bad-request"
 	MFAInvalid         Code = "mfa-invalid"
 	NotFound           Code = "not-found"
+	Unavailable        Code = "unavailable"
 	Internal           Code = "internal"
 )
+
+// UnavailableRetry is the Retry-After, in seconds, of an Unavailable
+// error: about what a database restart takes.
+const UnavailableRetry = 10
 
 // CodeInfo is what the user learns about a code: the HTTP status that goes
 // with it, a German title, and the remedy shown on the help page.
@@ -71,6 +78,8 @@ var Codes = []CodeInfo{
 		"Geben Sie den sechsstelligen Code ein, den Ihre Authenticator-App gerade anzeigt (jeder Code gilt nur einmal), oder einen Ihrer Wiederherstellungscodes. Geht die Uhr Ihres Telefons falsch, stellen Sie sie auf automatisch. Haben Sie weder App noch Codes, schreiben Sie uns: Nach einer Prüfung setzen wir den zweiten Faktor zurück."},
 	{NotFound, 404, "Seite nicht gefunden",
 		"Prüfen Sie die Adresse oder beginnen Sie auf der Startseite."},
+	{Unavailable, 503, "Vorübergehend nicht verfügbar",
+		"Das Kundenportal kann Ihre Anfrage gerade nicht bearbeiten, weil ein Teil des Systems vorübergehend nicht erreichbar ist. Bitte versuchen Sie es in einigen Sekunden erneut. Haben Sie ein Formular abgeschickt, senden Sie es dann einfach noch einmal ab."},
 	{Internal, 500, "Interner Fehler",
 		"Ein unerwarteter Fehler ist aufgetreten. Bitte versuchen Sie es später erneut; bleibt der Fehler, schreiben Sie uns."},
 }

@@ -44,6 +44,14 @@ type Config struct {
 	Chamber         Chamber
 	PINTTL          time.Duration
 	MailRetry       time.Duration
+	// MailLease is how long a mail claimed by an instance's outbox worker
+	// is reserved for it (PFORTE_MAIL_LEASE): if the instance dies while
+	// sending, another one sends the mail after that.
+	MailLease time.Duration
+	// RequestTimeout bounds the database work of one request
+	// (PFORTE_REQUEST_TIMEOUT): with the database stuck, a member gets the
+	// 503 page after that instead of waiting without end.
+	RequestTimeout time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (PFORTE_TRUSTED_PROXIES, comma-separated IPs or CIDRs).
 	TrustedProxies []netip.Prefix
@@ -103,6 +111,8 @@ func Load(getenv func(string) string) (Config, error) {
 		MFA:             r.oneOf("PFORTE_MFA", "optional", "optional", "required"),
 		PINTTL:          r.duration("PFORTE_PIN_TTL", 90*24*time.Hour),
 		MailRetry:       r.duration("PFORTE_MAIL_RETRY", 30*time.Second),
+		MailLease:       r.duration("PFORTE_MAIL_LEASE", 2*time.Minute),
+		RequestTimeout:  r.duration("PFORTE_REQUEST_TIMEOUT", 10*time.Second),
 		OIDCAccessTTL:   r.duration("PFORTE_OIDC_ACCESS_TTL", 5*time.Minute),
 		OIDCLogoutRetry: r.duration("PFORTE_OIDC_LOGOUT_RETRY", 30*time.Second),
 	}

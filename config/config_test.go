@@ -70,6 +70,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"PFORTE_PASSWORD_RULES":      "upper,gross",
 		"PFORTE_PIN_TTL":             "90 Tage",
 		"PFORTE_MAIL_RETRY":          "-1s",
+		"PFORTE_MAIL_LEASE":          "0s",
+		"PFORTE_REQUEST_TIMEOUT":     "zehn",
 		"PFORTE_DATABASE":            "mysql://db",
 		"PFORTE_SECRET_KEY":          "zu-kurz",
 		"PFORTE_MFA":                 "always",

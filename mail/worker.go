@@ -111,7 +111,11 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 	if lease <= 0 {
 		lease = 2 * time.Minute
 	}
-	m, ok, err := w.Queue.Claim(ctx, w.now(), lease)
+	// Bounded, so that a database that stopped answering holds the
+	// worker no longer than a delivery; it tries again at the next poll.
+	claimCtx, cancelClaim := context.WithTimeout(ctx, lease)
+	m, ok, err := w.Queue.Claim(claimCtx, w.now(), lease)
+	cancelClaim()
 	if err != nil {
 		if ctx.Err() == nil {
 			log.ErrorContext(ctx, "mail outbox: claim failed", "err", err)

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,10 @@ const (
 	SQLite   Dialect = "sqlite"
 	Postgres Dialect = "postgres"
 )
+
+// ConnectTimeout bounds each new PostgreSQL connection unless the URL sets
+// connect_timeout itself.
+const ConnectTimeout = 3 * time.Second
 
 // DB is an open database. Its zero value is not usable; call Open.
 type DB struct {
@@ -65,8 +70,19 @@ func ParseURL(raw string) (Dialect, string, error) {
 		// pragmas (without foreign_keys no cascade would happen).
 		return SQLite, (&url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: q.Encode()}).String(), nil
 	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
-		if _, err := url.Parse(raw); err != nil {
+		u, err := url.Parse(raw)
+		if err != nil {
 			return "", "", fmt.Errorf("postgres: %w", err)
+		}
+		// Without a connect timeout a server that accepts and never
+		// answers (stuck, or behind a broken network) holds every new
+		// connection, and the request on it, for as long as TCP takes.
+		if !u.Query().Has("connect_timeout") {
+			sep := "?"
+			if strings.Contains(raw, "?") {
+				sep = "&"
+			}
+			raw += sep + "connect_timeout=" + strconv.Itoa(int(ConnectTimeout/time.Second))
 		}
 		return Postgres, raw, nil
 	}

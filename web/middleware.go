@@ -43,6 +43,18 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// deadline ends the request's context after PFORTE_REQUEST_TIMEOUT, so
+// that no query waits without end for a database that does not answer
+// (nor for a free connection of the pool): the member gets the 503 page
+// unavailable instead of a page that never loads.
+func (s *Server) deadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
 // statusWriter remembers the status for logs and metrics.
 type statusWriter struct {
 	http.ResponseWriter

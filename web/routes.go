@@ -114,5 +114,5 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("/", s.handleNotFound())
 
-	return s.recoverPanics(s.language(s.securityHeaders(s.observe(s.crossOrigin(s.limitBody(mux))))))
+	return s.recoverPanics(s.deadline(s.language(s.securityHeaders(s.observe(s.crossOrigin(s.limitBody(mux)))))))
 }

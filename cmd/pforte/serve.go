@@ -42,7 +42,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		sender = s
 	}
 	outbox := store.Outbox{DB: a.db, Keep: cfg.DevMail()}
-	worker := &mail.Worker{Queue: outbox, Sender: sender, Log: log, Poll: 5 * time.Second, RetryBase: cfg.MailRetry}
+	worker := &mail.Worker{Queue: outbox, Sender: sender, Log: log, Poll: 5 * time.Second, RetryBase: cfg.MailRetry,
+		Lease: cfg.MailLease}
 	a.accounts.WakeMail = worker.Wake
 	a.mfa.WakeMail = worker.Wake
 

@@ -145,6 +145,43 @@ func TestSMTPSenderNoServer(t *testing.T) {
 	}
 }
 
+// TestSMTPSenderGivesUpAStallingServer: a server that accepts the
+// connection and never answers holds a delivery for Timeout, not for ever
+// (Send is called without a deadline, the worker's lease aside).
+func TestSMTPSenderGivesUpAStallingServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent, until the test ends
+		}
+	}()
+	sender, err := mail.NewSMTPSender("smtp://"+ln.Addr().String(), "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.Timeout = 200 * time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		done <- sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"})
+	}()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, mail.ErrPermanent) {
+			t.Errorf("err = %v, want a temporary error", err)
+		}
+	case <-time.After(20 * time.Second): // the default of 30 s would end here
+		t.Fatal("Send still waits for the stalling server; Timeout is not applied")
+	}
+}
+
 func TestSMTPSenderSTARTTLS(t *testing.T) {
 	srv := smtptest.StartTLS(t, smtptest.STARTTLS)
 	sender, err := mail.NewSMTPSender(srv.URL(), "no-reply@example.de")

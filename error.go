@@ -29,6 +29,7 @@ const (
 	BadRequest         Code = "bad-request"
 	MFAInvalid         Code = "mfa-invalid"
 	NotFound           Code = "not-found"
+	Unavailable        Code = "unavailable"
 	Internal           Code = "internal"
 )
 
@@ -71,6 +72,8 @@ var Codes = []CodeInfo{
 		"Geben Sie den sechsstelligen Code ein, den Ihre Authenticator-App gerade anzeigt (jeder Code gilt nur einmal), oder einen Ihrer Wiederherstellungscodes. Geht die Uhr Ihres Telefons falsch, stellen Sie sie auf automatisch. Haben Sie weder App noch Codes, schreiben Sie uns: Nach einer Prüfung setzen wir den zweiten Faktor zurück."},
 	{NotFound, 404, "Seite nicht gefunden",
 		"Prüfen Sie die Adresse oder beginnen Sie auf der Startseite."},
+	{Unavailable, 503, "Vorübergehend nicht verfügbar",
+		"Das Kundenportal kann Ihre Anfrage gerade nicht bearbeiten, zum Beispiel wegen Wartungsarbeiten oder einer Störung. Bitte versuchen Sie es in einigen Minuten erneut; bleibt die Störung, schreiben Sie uns."},
 	{Internal, 500, "Interner Fehler",
 		"Ein unerwarteter Fehler ist aufgetreten. Bitte versuchen Sie es später erneut; bleibt der Fehler, schreiben Sie uns."},
 }

@@ -52,6 +52,11 @@ func call(c *http.Client, method, target string, form url.Values) (answer, error
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return do(c, req)
+}
+
+// do sends req and reads the whole answer.
+func do(c *http.Client, req *http.Request) (answer, error) {
 	res, err := c.Do(req)
 	if err != nil {
 		return answer{}, err

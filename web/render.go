@@ -20,6 +20,7 @@ import (
 	"pforte/locale"
 	"pforte/policy"
 	"pforte/session"
+	"pforte/store"
 	"pforte/web/console"
 )
 
@@ -252,6 +253,10 @@ func (s *Server) userError(r *http.Request, err error) *pforte.Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	if store.Unavailable(err) {
+		s.log.Warn("database unavailable", "route", r.Pattern, "err", err)
+		return unavailable
+	}
 	s.log.Error("internal error", "route", r.Pattern, "err", err)
 	return &pforte.Error{Code: pforte.Internal, Message: pforte.Info(pforte.Internal).Remedy}
 }
@@ -266,11 +271,14 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 	s.render(w, r, pforte.Info(v.Error.Code).Status, name, v)
 }
 
+// unavailable is what the user sees when the database cannot serve the
+// request now (store.Unavailable): try again in a minute.
+var unavailable = &pforte.Error{Code: pforte.Unavailable, Message: pforte.Info(pforte.Unavailable).Remedy, RetryAfter: 60}
+
 // renderError shows the error page for err.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	v := view{}
-	v.Title = locale.CodeTitle(pforte.Info(pforte.ErrorCode(err)).Code)
-	s.renderForm(w, r, "fehler", err, v)
+	e := s.userError(r, err)
+	s.renderForm(w, r, "fehler", e, view{Title: locale.CodeTitle(e.Code)})
 }
 
 var badRequest = &pforte.Error{Code: pforte.BadRequest,

@@ -5,22 +5,18 @@ import (
 	"time"
 )
 
-// busyPoll is the longest pause of SQLite's busy handler between two
-// tries of a connection waiting for the write lock (its delays grow from
-// 1 ms to 100 ms; modernc keeps them).
-const busyPoll = 100 * time.Millisecond
-
 // InBatches runs the batches of a bulk command (an import, a purge, a
 // round of notices): fn for one batch after another until it reports no
 // more or fails, and returns the sum of the n of the committed batches.
 //
 // On SQLite every batch is a transaction of its own, and after each the
-// command pauses (yield) as long as the batch took, at most busyPoll: the whole
-// file has one write lock, and the portal's requests wait for it by
-// polling at most busyPoll apart, so a command that took the lock back at
-// once would keep them waiting batch after batch until their busy timeout
-// ran out (SQLITE_BUSY, a 500 for the member). With the pause the lock is
-// free half of the time and a request waits about one batch.
+// command pauses (yield) for half the time the batch took: the whole file
+// has one write lock, and the portal's requests wait for it by polling
+// (SQLite's busy handler, up to 100 ms apart), so a command that took the
+// lock back at once would keep them waiting batch after batch until their
+// busy timeout ran out (SQLITE_BUSY, a 500 for the member). With the pause
+// the lock is free a third of the time: each poll finds it free with
+// probability 1/3, and a request waits a few batches, not seconds.
 //
 // On PostgreSQL, where a transaction blocks only the rows it writes,
 // whole runs all batches in one transaction (all or nothing, as an import
@@ -67,13 +63,13 @@ func (db *DB) InBatches(ctx context.Context, whole bool, fn func(tx *Tx) (n int,
 }
 
 // yield is the pause of a bulk command after a batch transaction that
-// took took (see InBatches): on SQLite as long as the batch, at most
-// busyPoll; none on PostgreSQL. It ends early with ctx.
+// took took (see InBatches): on SQLite half as long as the batch; none on
+// PostgreSQL. It ends early with ctx.
 func (db *DB) yield(ctx context.Context, took time.Duration) error {
 	if db.dialect != SQLite {
 		return nil
 	}
-	t := time.NewTimer(min(took, busyPoll))
+	t := time.NewTimer(took / 2)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

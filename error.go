@@ -14,6 +14,8 @@ type Code string
 
 // The error codes of the contract. Internal is ours: anything unexpected,
 // shown to the user without details and logged for the operator.
+// Unavailable is ours too: the database (or the disk under it) cannot be
+// reached for a moment; the member is asked to try again shortly.
 const (
 	InvalidCredentials Code = "invalid-credentials"
 	NotConfirmed       Code = "not-confirmed"
@@ -32,6 +34,10 @@ const (
 	Unavailable        Code = "unavailable"
 	Internal           Code = "internal"
 )
+
+// UnavailableRetry is the Retry-After, in seconds, of an Unavailable
+// error: about what a database restart takes.
+const UnavailableRetry = 10
 
 // CodeInfo is what the user learns about a code: the HTTP status that goes
 // with it, a German title, and the remedy shown on the help page.
@@ -73,7 +79,7 @@ var Codes = []CodeInfo{
 	{NotFound, 404, "Seite nicht gefunden",
 		"Prüfen Sie die Adresse oder beginnen Sie auf der Startseite."},
 	{Unavailable, 503, "Vorübergehend nicht verfügbar",
-		"Das Kundenportal kann Ihre Anfrage gerade nicht bearbeiten, zum Beispiel wegen Wartungsarbeiten oder einer Störung. Bitte versuchen Sie es in einigen Minuten erneut; bleibt die Störung, schreiben Sie uns."},
+		"Das Kundenportal kann Ihre Anfrage gerade nicht bearbeiten, weil ein Teil des Systems vorübergehend nicht erreichbar ist. Bitte versuchen Sie es in einigen Sekunden erneut. Haben Sie ein Formular abgeschickt, senden Sie es dann einfach noch einmal ab."},
 	{Internal, 500, "Interner Fehler",
 		"Ein unerwarteter Fehler ist aufgetreten. Bitte versuchen Sie es später erneut; bleibt der Fehler, schreiben Sie uns."},
 }

@@ -219,7 +219,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.Codes = s.codesIn(lang)
 	s.localize(r, lang, &v)
 	v.Passkeys = s.passkeysOn()
-	if v.Account == nil {
+	if v.Account == nil && (v.Error == nil || v.Error.Code != pforte.Unavailable) {
+		// Not while the database is away: the page would wait for it again.
 		v.Account = s.viewer(r)
 	}
 	if v.Account != nil {
@@ -247,15 +248,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 // userError turns err into the error the user sees: an *pforte.Error as
-// it is, anything else as internal (and a log line for the operator).
+// it is, a database that cannot be reached as unavailable (503, try again
+// shortly), anything else as internal (and a log line for the operator).
 func (s *Server) userError(r *http.Request, err error) *pforte.Error {
 	var e *pforte.Error
 	if errors.As(err, &e) {
 		return e
 	}
 	if store.Unavailable(err) {
-		s.log.Warn("database unavailable", "route", r.Pattern, "err", err)
-		return unavailable
+		s.log.Error("database unavailable", "route", r.Pattern, "err", err)
+		return &pforte.Error{Code: pforte.Unavailable, Message: pforte.Info(pforte.Unavailable).Remedy,
+			RetryAfter: pforte.UnavailableRetry}
 	}
 	s.log.Error("internal error", "route", r.Pattern, "err", err)
 	return &pforte.Error{Code: pforte.Internal, Message: pforte.Info(pforte.Internal).Remedy}
@@ -270,10 +273,6 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 	}
 	s.render(w, r, pforte.Info(v.Error.Code).Status, name, v)
 }
-
-// unavailable is what the user sees when the database cannot serve the
-// request now (store.Unavailable): try again in a minute.
-var unavailable = &pforte.Error{Code: pforte.Unavailable, Message: pforte.Info(pforte.Unavailable).Remedy, RetryAfter: 60}
 
 // renderError shows the error page for err.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {

@@ -51,7 +51,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("Alice's login: %s", a)
 	}
 	alicePW, changes := memberPassword, 0
-	changePassword := func() answer {
+	changePassword := func() reply {
 		changes++
 		next := fmt.Sprintf("Hobelbank-Säge-%d!", changes)
 		a := mustCall(t, aliceC, "POST", in.URL+"/konto/passwort", url.Values{"current_password": {alicePW}, "password": {next}})
@@ -66,7 +66,7 @@ func TestDiskFull(t *testing.T) {
 	// Until the disk refuses a write, requests may still succeed (SQLite
 	// reuses its log's pages); each one that does must be true afterwards.
 	var registered []string
-	var refused answer
+	var refused reply
 	for i := 0; refused.Status == 0; i++ {
 		if i == 2000 {
 			t.Fatal("2,000 registrations on a full disk, none refused: the disk is not full")
@@ -151,7 +151,7 @@ func TestDiskFull(t *testing.T) {
 
 // checkUnavailable checks a refused request: 503, the code, the message in
 // the page's language, and when to try again.
-func checkUnavailable(t testing.TB, a answer, text string) {
+func checkUnavailable(t testing.TB, a reply, text string) {
 	t.Helper()
 	if a.Status != http.StatusServiceUnavailable || a.Code() != "unavailable" || !strings.Contains(a.Body, text) ||
 		a.Header.Get("Retry-After") == "" || !strings.Contains(a.Body, `/hilfe#fehler-unavailable`) {
@@ -184,7 +184,7 @@ func fill(t testing.TB, dir string) string {
 
 // mustRegister registers addr with memberPassword; header pairs are sent
 // along (Accept-Language).
-func mustRegister(t testing.TB, in *instance, addr string, header ...string) answer {
+func mustRegister(t testing.TB, in *instance, addr string, header ...string) reply {
 	t.Helper()
 	form := url.Values{"email": {addr}, "password": {memberPassword}, "password_repeat": {memberPassword}}
 	req, err := http.NewRequest("POST", in.URL+"/registrieren", strings.NewReader(form.Encode()))
@@ -203,7 +203,7 @@ func mustRegister(t testing.TB, in *instance, addr string, header ...string) ans
 }
 
 // mustLogin signs addr in on c (with memberPassword, or pw).
-func mustLogin(t testing.TB, c *http.Client, in *instance, addr string, pw ...string) answer {
+func mustLogin(t testing.TB, c *http.Client, in *instance, addr string, pw ...string) reply {
 	t.Helper()
 	password := memberPassword
 	if len(pw) > 0 {

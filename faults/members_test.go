@@ -19,8 +19,8 @@ import (
 // memberPassword meets the default policy and is no address's part.
 const memberPassword = "Werkbank-Hobel-73!"
 
-// answer is one HTTP answer of the portal.
-type answer struct {
+// reply is one HTTP answer of the portal.
+type reply struct {
 	Status int
 	Header http.Header
 	Body   string
@@ -29,25 +29,25 @@ type answer struct {
 var errorCodeRE = regexp.MustCompile(`data-error-code="([^"]+)"`)
 
 // Code is the page's data-error-code, or "".
-func (a answer) Code() string {
+func (a reply) Code() string {
 	if m := errorCodeRE.FindStringSubmatch(a.Body); m != nil {
 		return m[1]
 	}
 	return ""
 }
 
-func (a answer) String() string { return fmt.Sprintf("%d %q", a.Status, a.Code()) }
+func (a reply) String() string { return fmt.Sprintf("%d %q", a.Status, a.Code()) }
 
 // call sends one request (a form when form is not nil) and reads the
 // whole answer; it returns errors instead of failing, for goroutines.
-func call(c *http.Client, method, target string, form url.Values) (answer, error) {
+func call(c *http.Client, method, target string, form url.Values) (reply, error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
 	req, err := http.NewRequest(method, target, body)
 	if err != nil {
-		return answer{}, err
+		return reply{}, err
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -56,18 +56,18 @@ func call(c *http.Client, method, target string, form url.Values) (answer, error
 }
 
 // do sends req and reads the whole answer.
-func do(c *http.Client, req *http.Request) (answer, error) {
+func do(c *http.Client, req *http.Request) (reply, error) {
 	res, err := c.Do(req)
 	if err != nil {
-		return answer{}, err
+		return reply{}, err
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	return answer{Status: res.StatusCode, Header: res.Header, Body: string(b)}, err
+	return reply{Status: res.StatusCode, Header: res.Header, Body: string(b)}, err
 }
 
 // mustCall is call that fails the test on a transport error.
-func mustCall(t testing.TB, c *http.Client, method, target string, form url.Values) answer {
+func mustCall(t testing.TB, c *http.Client, method, target string, form url.Values) reply {
 	t.Helper()
 	a, err := call(c, method, target, form)
 	if err != nil {
@@ -79,7 +79,7 @@ func mustCall(t testing.TB, c *http.Client, method, target string, form url.Valu
 var tokenRE = regexp.MustCompile(`name="token" value="([^"]*)"`)
 
 // register signs addr up with memberPassword and answers the page.
-func register(c *http.Client, in *instance, addr string) (answer, error) {
+func register(c *http.Client, in *instance, addr string) (reply, error) {
 	return call(c, "POST", in.URL+"/registrieren", url.Values{"email": {addr},
 		"password": {memberPassword}, "password_repeat": {memberPassword}})
 }
@@ -118,7 +118,7 @@ func signUp(t testing.TB, in *instance, smtp *smtptest.Server, addr string) {
 }
 
 // login signs addr in on c with memberPassword and answers the page.
-func login(c *http.Client, in *instance, addr string) (answer, error) {
+func login(c *http.Client, in *instance, addr string) (reply, error) {
 	return call(c, "POST", in.URL+"/anmelden", url.Values{"email": {addr}, "password": {memberPassword}})
 }
 

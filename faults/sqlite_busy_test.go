@@ -138,19 +138,19 @@ func TestSQLiteBusyUnderOperatorCommands(t *testing.T) {
 // answer that is not the expected one is reported.
 func memberLoad(ctx context.Context, in *instance, i int, addr string, report func(string), answered, slowest *atomic.Int64) {
 	var sent time.Time
-	call := func(c *http.Client, method, target string, form url.Values) (answer, error) {
+	call := func(c *http.Client, method, target string, form url.Values) (reply, error) {
 		sent = time.Now()
 		return call(c, method, target, form)
 	}
-	login := func(c *http.Client, in *instance, addr string) (answer, error) {
+	login := func(c *http.Client, in *instance, addr string) (reply, error) {
 		sent = time.Now()
 		return login(c, in, addr)
 	}
-	register := func(c *http.Client, in *instance, addr string) (answer, error) {
+	register := func(c *http.Client, in *instance, addr string) (reply, error) {
 		sent = time.Now()
 		return register(c, in, addr)
 	}
-	expect := func(what string, a answer, err error, status int) bool {
+	expect := func(what string, a reply, err error, status int) bool {
 		took := int64(time.Since(sent))
 		for old := slowest.Load(); took > old && !slowest.CompareAndSwap(old, took); old = slowest.Load() {
 		}

@@ -11,8 +11,8 @@ import (
 )
 
 // TestMailWaitsOutSMTPFaults lets the mail server stall (it accepts the
-// connection and never answers), refuse connections, and answer 421, one
-// after the other on the same address, and then come back. The pages that
+// connection and never answers), refuse connections, answer 421 and then
+// 554, one after the other on the same address, and then come back. The pages that
 // send mail answer without waiting for it (the mail goes through the
 // outbox), a stalled delivery is given up after PFORTE_SMTP_TIMEOUT, and
 // every mail is delivered once, when the server is back.
@@ -69,6 +69,26 @@ func TestMailWaitsOutSMTPFaults(t *testing.T) {
 	fault.set(busy, "")
 	fault.await("a delivery to the server answering 421", time.Minute, func() bool { return fault.taken(busy) > 0 })
 	awaitLog(t, in, "421", time.Minute)
+
+	// 554 at the greeting refuses Pforte, not the mail: retried like the
+	// others, also past the 5 attempts after which a mail the server
+	// refused itself is given up.
+	fault.set(unserved, "")
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		var fewest, given int
+		if err := db.QueryRow(`SELECT coalesce(min(attempts), 0), count(failed_at) FROM outbox WHERE sent_at IS NULL`).Scan(&fewest, &given); err != nil {
+			t.Fatal(err)
+		}
+		if given > 0 {
+			t.Fatalf("%d mails given up while the server answered 554 at the greeting", given)
+		}
+		if fewest >= 6 && fault.taken(unserved) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the waiting mails reached only %d attempts", fewest)
+		}
+	}
 
 	// Back: both mails arrive, once each, and the outbox has them as sent
 	// (so none goes out again).

@@ -18,6 +18,8 @@ const (
 	refuse
 	// busy greets with 421 (service not available) and hangs up.
 	busy
+	// unserved greets with 554 (no SMTP service here) and hangs up.
+	unserved
 	// forward passes the connection on to a real mail server.
 	forward
 )
@@ -127,6 +129,8 @@ func (f *faultySMTP) handle(c net.Conn, mode smtpMode, to string) {
 		f.mu.Unlock()
 	case busy:
 		io.WriteString(c, "421 4.3.2 Service not available, try again later\r\n")
+	case unserved:
+		io.WriteString(c, "554 5.3.2 No SMTP service here\r\n")
 	case forward:
 		real, err := net.Dial("tcp", to)
 		if err != nil {

@@ -29,8 +29,12 @@ type Config struct {
 	DataDir string
 	// SecretKey is the operator's key setting (PFORTE_SECRET_KEY): keys
 	// that seal secrets at rest; "" means the generated key file in DataDir.
-	SecretKey       string
-	SMTPURL         string // "" means development mail
+	SecretKey string
+	SMTPURL   string // "" means development mail
+	// SMTPTimeout bounds one delivery to the mail server: connecting and
+	// every command; a server that stalls is given up after it and the
+	// mail retried (PFORTE_SMTP_TIMEOUT).
+	SMTPTimeout     time.Duration
 	MailFrom        string
 	SessionIdle     time.Duration
 	SessionMax      time.Duration
@@ -101,6 +105,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		Addr:            r.str("PFORTE_ADDR", "127.0.0.1:8080"),
 		SMTPURL:         r.str("PFORTE_SMTP_URL", ""),
+		SMTPTimeout:     r.duration("PFORTE_SMTP_TIMEOUT", 30*time.Second),
 		SessionIdle:     r.duration("PFORTE_SESSION_IDLE", 10*time.Minute),
 		SessionMax:      r.duration("PFORTE_SESSION_MAX", 12*time.Hour),
 		ResetTokenTTL:   r.duration("PFORTE_RESET_TOKEN_TTL", time.Hour),

@@ -18,7 +18,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:8080" || c.SessionIdle != 10*time.Minute || c.SessionMax != 12*time.Hour ||
 		c.ResetTokenTTL != time.Hour || c.ConfirmTokenTTL != 72*time.Hour || !c.RateLimits || !c.DevMail() ||
-		c.SecureCookies() || c.Policy.MinLength != 12 || !filepath.IsAbs(c.DataDir) ||
+		c.SecureCookies() || c.Policy.MinLength != 12 || c.SMTPTimeout != 30*time.Second || !filepath.IsAbs(c.DataDir) ||
 		c.Database != "sqlite:"+filepath.Join(c.DataDir, "pforte.db") || c.SecretKeyFile() != filepath.Join(c.DataDir, "secret.key") {
 		t.Fatalf("defaults: %+v", c)
 	}
@@ -28,14 +28,14 @@ func TestValues(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"PFORTE_BASE_URL": "https://portal.hwk.example/", "PFORTE_SESSION_IDLE": "5m", "PFORTE_RATE_LIMITS": "off",
 		"PFORTE_SMTP_URL": "smtps://u:p@mail.example:465", "PFORTE_ARGON2": "m=65536,t=3,p=2",
-		"PFORTE_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16", "PFORTE_MFA": "required",
+		"PFORTE_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16", "PFORTE_MFA": "required", "PFORTE_SMTP_TIMEOUT": "5s",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.SecureCookies() || c.BaseURL.String() != "https://portal.hwk.example" || c.SessionIdle != 5*time.Minute ||
 		c.RateLimits || c.DevMail() || c.Argon2.Memory != 65536 || len(c.TrustedProxies) != 2 || c.TrustedProxies[0].String() != "10.0.0.1/32" ||
-		!c.MFARequired() {
+		!c.MFARequired() || c.SMTPTimeout != 5*time.Second {
 		t.Fatalf("values: %+v", c)
 	}
 }
@@ -72,6 +72,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		"PFORTE_MAIL_RETRY":          "-1s",
 		"PFORTE_MAIL_LEASE":          "0s",
 		"PFORTE_REQUEST_TIMEOUT":     "zehn",
+		"PFORTE_SMTP_TIMEOUT":        "0s",
 		"PFORTE_DATABASE":            "mysql://db",
 		"PFORTE_SECRET_KEY":          "zu-kurz",
 		"PFORTE_MFA":                 "always",

@@ -42,7 +42,7 @@ type Sender interface {
 }
 
 // ErrPermanent marks a delivery error that the receiving server declared
-// final (an SMTP 5xx answer), so that the Worker can stop retrying it after
-// MaxAttempts instead of knocking at a closed door for ever. Test with
-// errors.Is.
+// final (an SMTP 5xx answer to the mail itself), so that the Worker can
+// stop retrying it after MaxAttempts instead of knocking at a closed door
+// for ever. Test with errors.Is.
 var ErrPermanent = errors.New("permanent delivery failure")

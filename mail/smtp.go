@@ -9,7 +9,6 @@ import (
 	"net"
 	netmail "net/mail"
 	"net/netip"
-	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -106,8 +105,10 @@ func NewSMTPSender(rawURL, from string) (*SMTPSender, error) {
 
 // Send delivers m as multipart/alternative (text and HTML), with the
 // current Date and a Message-ID that stays the same when the outbox retries
-// m (see messageID). A 5xx answer of the server comes back
-// wrapped in ErrPermanent.
+// m (see messageID). A 5xx answer to the mail itself (sender,
+// recipient, content) comes back wrapped in ErrPermanent; one before it
+// (greeting, EHLO, STARTTLS, login) refuses Pforte, not the mail, and is
+// temporary like an unreachable server (see permanent).
 func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	msg := gomail.NewMsg() // UTF-8, quoted-printable; the subject is encoded as needed
 	if err := msg.From(s.from); err != nil {
@@ -214,16 +215,17 @@ func loopback(host string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-// permanent reports whether the server answered with a 5xx code, at the
-// dialogue (for example a failed login) or for the mail itself.
+// permanent reports whether the server refused the mail itself with a
+// 5xx code (MAIL FROM, RCPT TO, DATA: go-mail's SendError). A 5xx before
+// that — a greeting "554 no service", a refused login, a relay that does
+// not serve this machine — is about the server or Pforte's settings, the
+// same for every mail: the operator fixes it, and the mails, retried as
+// for an unreachable server, go out then (as for a bad certificate).
+// Giving them up would leave each one for staff to send again.
 func permanent(err error) bool {
 	var sendErr *gomail.SendError
 	if errors.As(err, &sendErr) {
 		return !sendErr.IsTemp() && sendErr.ErrorCode() >= 500 && sendErr.ErrorCode() < 600
-	}
-	var protoErr *textproto.Error
-	if errors.As(err, &protoErr) {
-		return protoErr.Code >= 500 && protoErr.Code < 600
 	}
 	return false
 }

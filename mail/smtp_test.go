@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -108,8 +109,8 @@ func TestSMTPSenderLogsIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = bad.Send(context.Background(), mail.Message{To: "b@example.de", Subject: "s", Text: "t"})
-	if !errors.Is(err, mail.ErrPermanent) {
-		t.Errorf("wrong password: err = %v, want ErrPermanent (535)", err)
+	if err == nil || errors.Is(err, mail.ErrPermanent) || !strings.Contains(err.Error(), "535") {
+		t.Errorf("wrong password: err = %v, want a temporary 535 error (the operator may fix the password)", err)
 	}
 	if strings.Contains(err.Error(), "falsch") {
 		t.Errorf("error reveals the password: %v", err)
@@ -143,6 +144,109 @@ func TestSMTPSenderNoServer(t *testing.T) {
 	if err == nil || errors.Is(err, mail.ErrPermanent) {
 		t.Errorf("err = %v, want a temporary error", err)
 	}
+}
+
+// TestSMTPSenderGivesUpAStallingServer: a server that accepts the
+// connection and never answers holds a delivery for Timeout, not for ever
+// (Send is called without a deadline, the worker's lease aside).
+func TestSMTPSenderGivesUpAStallingServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, silent, until the test ends
+		}
+	}()
+	sender, err := mail.NewSMTPSender("smtp://"+ln.Addr().String(), "no-reply@example.de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.Timeout = 200 * time.Millisecond
+	done := make(chan error, 1)
+	go func() {
+		done <- sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"})
+	}()
+	select {
+	case err := <-done:
+		if err == nil || errors.Is(err, mail.ErrPermanent) {
+			t.Errorf("err = %v, want a temporary error", err)
+		}
+	case <-time.After(20 * time.Second): // the default of 30 s would end here
+		t.Fatal("Send still waits for the stalling server; Timeout is not applied")
+	}
+}
+
+// TestSMTPSenderPermanentOnlyForTheMail: a 5xx to the mail itself (here
+// to its recipient) is permanent; a 5xx before it, at the greeting, refuses
+// Pforte, not the mail, and is temporary (the mail waits until the server
+// serves again).
+func TestSMTPSenderPermanentOnlyForTheMail(t *testing.T) {
+	for _, c := range []struct {
+		name, greeting, rcpt string
+		permanent            bool
+	}{
+		{"no service at the greeting", "554 5.3.2 no SMTP service here", "", false},
+		{"unknown recipient", "220 mail.example ESMTP", "550 5.1.1 no such user", true},
+	} {
+		addr := scriptedSMTP(t, c.greeting, c.rcpt)
+		sender, err := mail.NewSMTPSender("smtp://"+addr, "no-reply@example.de")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sender.Timeout = 5 * time.Second
+		err = sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"})
+		if err == nil || errors.Is(err, mail.ErrPermanent) != c.permanent {
+			t.Errorf("%s: err = %v, want permanent = %v", c.name, err, c.permanent)
+		}
+	}
+}
+
+// scriptedSMTP is a mail server that greets with greeting, accepts every
+// command but RCPT TO, which it answers with rcpt, and hangs up after a
+// 5xx greeting or QUIT.
+func scriptedSMTP(t *testing.T, greeting, rcpt string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				tc := textproto.NewConn(c)
+				tc.PrintfLine("%s", greeting)
+				for {
+					line, err := tc.ReadLine()
+					if err != nil {
+						return
+					}
+					switch cmd := strings.ToUpper(strings.SplitN(line, " ", 2)[0]); {
+					case cmd == "RCPT":
+						tc.PrintfLine("%s", rcpt)
+					case cmd == "QUIT":
+						tc.PrintfLine("221 bye")
+						return
+					default:
+						tc.PrintfLine("250 ok")
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
 }
 
 func TestSMTPSenderSTARTTLS(t *testing.T) {

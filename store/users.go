@@ -17,31 +17,41 @@ import (
 // for more than a moment while the portal runs.
 const Batch = 500
 
-// ImportAccounts inserts, in one transaction, the accounts whose address
-// has none yet, Batch rows per statement, and returns how many it
-// inserted. An existing account is left exactly as it is (ON CONFLICT DO
-// NOTHING), so importing the same accounts twice changes nothing. An
+// ImportAccounts inserts the accounts whose address has none yet, Batch
+// rows per statement and per batch (see InBatches), and returns how many
+// it inserted. An existing account is left exactly as it is (ON CONFLICT
+// DO NOTHING), so importing the same accounts twice changes nothing. An
 // import that inserts any account is audited with its counts. The IDs of
 // accts are not set.
+//
+// On PostgreSQL the import is one transaction: all or nothing. On SQLite
+// each batch commits on its own, so that the portal keeps serving while a
+// large file goes in; if a batch fails, those before it stay (audited as
+// such, and counted in the result) and a new run of the same file imports
+// the rest.
 func (db *DB) ImportAccounts(ctx context.Context, accts []pforte.Account, now time.Time) (int, error) {
-	total := 0
-	err := db.Tx(ctx, func(tx *Tx) error {
-		total = 0
-		for rest := accts; len(rest) > 0; {
-			n := min(len(rest), Batch)
-			k, err := tx.insertAccounts(ctx, rest[:n], db.dialect)
-			if err != nil {
-				return err
-			}
-			total += k
-			rest = rest[n:]
+	if len(accts) == 0 {
+		return 0, nil
+	}
+	rest, added := accts, 0
+	total, err := db.InBatches(ctx, true, func(tx *Tx) (int, bool, error) {
+		n := min(len(rest), Batch)
+		k, err := tx.insertAccounts(ctx, rest[:n], db.dialect)
+		if err != nil {
+			return 0, false, err
 		}
-		if total == 0 {
-			return nil
+		rest, added = rest[n:], added+k
+		if len(rest) > 0 || added == 0 {
+			return k, len(rest) > 0, nil
 		}
-		return tx.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventImported,
-			Detail: fmt.Sprintf("%d importiert, %d bereits vorhanden", total, len(accts)-total)})
+		return k, false, tx.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventImported,
+			Detail: fmt.Sprintf("%d importiert, %d bereits vorhanden", added, len(accts)-added)})
 	})
+	if err != nil && total > 0 {
+		// SQLite: the batches before the failure are in; say so in the log.
+		db.Q().Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventImported,
+			Detail: fmt.Sprintf("%d importiert, dann abgebrochen", total)})
+	}
 	return total, err
 }
 
@@ -234,7 +244,8 @@ func (db *DB) PurgeInactive(ctx context.Context, cutoff, now time.Time) (int, er
 
 // PurgeInBatches is PurgeInactive that reports each batch transaction —
 // how many accounts it deleted and how long it took — to onBatch (may be
-// nil), so that the length of the longest lock can be measured.
+// nil), so that the length of the longest lock can be measured. Between
+// the batches it lets the portal's writers in (see yield).
 func (db *DB) PurgeInBatches(ctx context.Context, cutoff, now time.Time, onBatch func(n int, took time.Duration)) (int, error) {
 	total := 0
 	for {
@@ -245,11 +256,15 @@ func (db *DB) PurgeInBatches(ctx context.Context, cutoff, now time.Time, onBatch
 			gone, err = tx.PurgeBatch(ctx, cutoff, Batch, now)
 			return err
 		})
+		took := time.Since(start)
 		if onBatch != nil && err == nil {
-			onBatch(len(gone), time.Since(start))
+			onBatch(len(gone), took)
 		}
 		total += len(gone)
 		if err != nil || len(gone) < Batch {
+			return total, err
+		}
+		if err := db.yield(ctx, took); err != nil {
 			return total, err
 		}
 	}
@@ -302,6 +317,7 @@ func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Tim
 	for {
 		var batch []InactiveAccount
 		var ids []int64
+		start := time.Now()
 		err := db.Tx(ctx, func(tx *Tx) error {
 			var err error
 			if batch, err = tx.unwarned(ctx, cutoff, after, Batch); err != nil {
@@ -337,6 +353,9 @@ func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Tim
 			return total, err
 		}
 		after = batch[len(batch)-1].ID
+		if err := db.yield(ctx, time.Since(start)); err != nil {
+			return total, err
+		}
 	}
 }
 

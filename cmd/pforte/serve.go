@@ -39,11 +39,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err != nil {
 			return err
 		}
+		s.Timeout = cfg.SMTPTimeout
 		sender = s
 	}
 	outbox := store.Outbox{DB: a.db, Keep: cfg.DevMail()}
+	// The lease (PFORTE_MAIL_LEASE) outlasts the longest delivery, so that
+	// no other worker takes over a mail still being sent.
 	worker := &mail.Worker{Queue: outbox, Sender: sender, Log: log, Poll: 5 * time.Second, RetryBase: cfg.MailRetry,
-		Lease: cfg.MailLease}
+		Lease: max(cfg.MailLease, 2*cfg.SMTPTimeout)}
 	a.accounts.WakeMail = worker.Wake
 	a.mfa.WakeMail = worker.Wake
 

@@ -105,7 +105,7 @@ func cutoffFlag(fs *flag.FlagSet, v *dateValue, now time.Time) error {
 }
 
 // usersImport reads and checks the whole file first; only a file without
-// a bad row is imported, in one transaction: all of it or nothing.
+// a bad row is imported (see store.DB.ImportAccounts).
 func usersImport(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := commandFlags("users import", "users import DATEI\n"+
 		"  CSV mit Kopfzeile "+strings.Join(userimport.Header, ",")+"; DATEI - liest die Standardeingabe", stderr)
@@ -147,6 +147,9 @@ func usersImport(ctx context.Context, args []string, getenv func(string) string,
 		accts[i] = r.Account(now)
 	}
 	added, err := a.db.ImportAccounts(ctx, accts, now)
+	if err != nil && added > 0 {
+		return fmt.Errorf("%s: nach %d neuen Konten abgebrochen (ein neuer Aufruf mit derselben Datei importiert den Rest): %w", name, added, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: nichts importiert: %w", name, err)
 	}

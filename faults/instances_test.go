@@ -173,6 +173,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	env := baseEnv(dbURL, smtp.URL(), t.TempDir()) // one data folder: one key for both
 	env["PFORTE_MAIL_RETRY"] = "200ms"
 	env["PFORTE_MAIL_LEASE"] = "3s"
+	env["PFORTE_SMTP_TIMEOUT"] = "1s" // the lease is at least twice it
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	env["PFORTE_BASE_URL"] = "http://" + addrA // one public URL, as behind the balancer
 	envA, envB := clone(env), clone(env)

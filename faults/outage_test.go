@@ -32,6 +32,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	env := baseEnv(pg.URL(), smtp.URL(), t.TempDir())
 	env["PFORTE_MAIL_RETRY"] = "200ms"
 	env["PFORTE_MAIL_LEASE"] = "5s"
+	env["PFORTE_SMTP_TIMEOUT"] = "2s" // the lease is at least twice it
 	in := startInstance(t, env)
 
 	member := newRoundRobin(in.URL)

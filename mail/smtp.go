@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	netmail "net/mail"
 	"net/netip"
@@ -30,6 +31,9 @@ type SMTPSender struct {
 	// Dial, if set, opens the connections instead of the network's
 	// dialer, for example to reach a test server under another name.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Log receives what goes wrong after a mail was delivered; nil means
+	// slog.Default().
+	Log *slog.Logger
 
 	host        string
 	port        int
@@ -151,6 +155,14 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("smtp: %w", err)
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		// The server took the mail ("250" after DATA) and only what came
+		// after failed: the RSET or QUIT, or closing the connection. The
+		// mail is delivered; sending it again would give the member a
+		// second copy, every retry another.
+		if msg.IsDelivered() {
+			s.log().WarnContext(ctx, "smtp: mail delivered, the connection failed after it", "id", m.ID, "err", err)
+			return nil
+		}
 		if permanent(err) {
 			return fmt.Errorf("%w: smtp %s: %v", ErrPermanent, client.ServerAddr(), err)
 		}
@@ -205,6 +217,13 @@ func (s *SMTPSender) options(timeout time.Duration) []gomail.Option {
 	return opts
 }
 
+func (s *SMTPSender) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
 // loopback tells whether host names this machine: mail to it never
 // crosses a network.
 func loopback(host string) bool {
@@ -224,8 +243,14 @@ func loopback(host string) bool {
 // Giving them up would leave each one for staff to send again.
 func permanent(err error) bool {
 	var sendErr *gomail.SendError
-	if errors.As(err, &sendErr) {
+	if !errors.As(err, &sendErr) {
+		return false
+	}
+	switch sendErr.Reason {
+	case gomail.ErrSMTPMailFrom, gomail.ErrSMTPRcptTo, gomail.ErrSMTPData, gomail.ErrSMTPDataClose, gomail.ErrWriteContent:
 		return !sendErr.IsTemp() && sendErr.ErrorCode() >= 500 && sendErr.ErrorCode() < 600
 	}
+	// The check before the mail (NOOP) or the reset after it: about the
+	// connection, not about this mail.
 	return false
 }

@@ -184,18 +184,21 @@ func TestSMTPSenderGivesUpAStallingServer(t *testing.T) {
 }
 
 // TestSMTPSenderPermanentOnlyForTheMail: a 5xx to the mail itself (here
-// to its recipient) is permanent; a 5xx before it, at the greeting, refuses
-// Pforte, not the mail, and is temporary (the mail waits until the server
-// serves again).
+// to its recipient) is permanent; a 5xx before it, at the greeting or to
+// the connection check, refuses Pforte, not the mail, and is temporary
+// (the mail waits until the server serves again).
 func TestSMTPSenderPermanentOnlyForTheMail(t *testing.T) {
 	for _, c := range []struct {
-		name, greeting, rcpt string
-		permanent            bool
+		name      string
+		replies   map[string]string
+		permanent bool
 	}{
-		{"no service at the greeting", "554 5.3.2 no SMTP service here", "", false},
-		{"unknown recipient", "220 mail.example ESMTP", "550 5.1.1 no such user", true},
+		{"no service at the greeting", map[string]string{"": "554 5.3.2 no SMTP service here"}, false},
+		{"connection check refused", map[string]string{"NOOP": "554 5.5.1 no"}, false},
+		{"unknown recipient", map[string]string{"RCPT": "550 5.1.1 no such user"}, true},
+		{"content refused", map[string]string{".": "554 5.6.0 content refused"}, true},
 	} {
-		addr := scriptedSMTP(t, c.greeting, c.rcpt)
+		addr := scriptedSMTP(t, c.replies)
 		sender, err := mail.NewSMTPSender("smtp://"+addr, "no-reply@example.de")
 		if err != nil {
 			t.Fatal(err)
@@ -208,16 +211,50 @@ func TestSMTPSenderPermanentOnlyForTheMail(t *testing.T) {
 	}
 }
 
-// scriptedSMTP is a mail server that greets with greeting, accepts every
-// command but RCPT TO, which it answers with rcpt, and hangs up after a
-// 5xx greeting or QUIT.
-func scriptedSMTP(t *testing.T, greeting, rcpt string) string {
+// TestSMTPSenderDeliveredDespiteTheEnd: once the server took the mail
+// ("250" after its content), what fails after it — the RSET, the QUIT, the
+// connection — does not make it a failure: sending it again would give
+// the member another copy at every retry.
+func TestSMTPSenderDeliveredDespiteTheEnd(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		replies map[string]string
+	}{
+		{"RSET refused", map[string]string{"RSET": "502 5.5.2 not implemented"}},
+		{"hang-up at RSET", map[string]string{"RSET": hangUp}},
+		{"hang-up at QUIT", map[string]string{"QUIT": hangUp}},
+	} {
+		addr := scriptedSMTP(t, c.replies)
+		sender, err := mail.NewSMTPSender("smtp://"+addr, "no-reply@example.de")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sender.Timeout = 5 * time.Second
+		if err := sender.Send(context.Background(), mail.Message{To: "a@example.de", Subject: "s", Text: "t"}); err != nil {
+			t.Errorf("%s: err = %v, want the mail delivered", c.name, err)
+		}
+	}
+}
+
+// hangUp as a scripted reply closes the connection instead of answering.
+const hangUp = "hang up"
+
+// scriptedSMTP is a mail server that answers each command with
+// replies[verb] ("" is the greeting, "." the end of the content) and else
+// as a willing server would; a 5xx greeting or hangUp ends the connection.
+func scriptedSMTP(t *testing.T, replies map[string]string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
+	reply := func(verb, normal string) string {
+		if r, ok := replies[verb]; ok {
+			return r
+		}
+		return normal
+	}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -227,20 +264,36 @@ func scriptedSMTP(t *testing.T, greeting, rcpt string) string {
 			go func() {
 				defer c.Close()
 				tc := textproto.NewConn(c)
+				greeting := reply("", "220 mail.example ESMTP")
 				tc.PrintfLine("%s", greeting)
+				if strings.HasPrefix(greeting, "5") {
+					return
+				}
 				for {
 					line, err := tc.ReadLine()
 					if err != nil {
 						return
 					}
-					switch cmd := strings.ToUpper(strings.SplitN(line, " ", 2)[0]); {
-					case cmd == "RCPT":
-						tc.PrintfLine("%s", rcpt)
-					case cmd == "QUIT":
-						tc.PrintfLine("221 bye")
-						return
+					verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
+					var r string
+					switch verb {
+					case "DATA":
+						tc.PrintfLine("354 go ahead")
+						if _, err := tc.ReadDotBytes(); err != nil {
+							return
+						}
+						r = reply(".", "250 2.0.0 queued")
+					case "QUIT":
+						r = reply(verb, "221 bye")
 					default:
-						tc.PrintfLine("250 ok")
+						r = reply(verb, "250 ok")
+					}
+					if r == hangUp {
+						return
+					}
+					tc.PrintfLine("%s", r)
+					if verb == "QUIT" {
+						return
 					}
 				}
 			}()

@@ -40,6 +40,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		s.Timeout = cfg.SMTPTimeout
+		s.Log = log
 		sender = s
 	}
 	outbox := store.Outbox{DB: a.db, Keep: cfg.DevMail()}

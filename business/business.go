@@ -28,7 +28,10 @@ type Service struct {
 	Sender document.Sender
 	// BaseURL is the portal's public URL, printed on letters.
 	BaseURL string
-	Now     func() time.Time
+	// PrintBatch is the most letters one PDF of the console holds; zero
+	// means the constant PrintBatch.
+	PrintBatch int
+	Now        func() time.Time
 }
 
 // Limits of the PIN flows. A PIN letter costs postage and voids the

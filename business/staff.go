@@ -122,8 +122,25 @@ func (s *Service) UnlinkByStaff(ctx context.Context, number string, accountID, s
 // ErrNoLetters answers a print batch when no letter is pending.
 var ErrNoLetters = pforte.Errorf(pforte.NotFound, "Es sind keine PIN-Briefe offen.")
 
-// PrintLetters renders every pending PIN letter into one PDF, a sheet
-// each, with a fresh PIN each, and returns it with the number of letters.
+// PrintBatch is the most letters one PDF of the console holds unless
+// Service.PrintBatch says otherwise: the PDF is
+// made inside the transaction that stores the PINs (a few milliseconds a
+// letter), and that transaction must end well inside a request's deadline
+// and keep SQLite's write lock only briefly. The oldest go first; the
+// rest wait for the next PDF.
+const PrintBatch = 200
+
+// LettersPerPDF is the most letters one PDF of PrintLetters holds.
+func (s *Service) LettersPerPDF() int {
+	if s.PrintBatch > 0 {
+		return s.PrintBatch
+	}
+	return PrintBatch
+}
+
+// PrintLetters renders the pending PIN letters, the oldest LettersPerPDF of
+// them, into one PDF, a sheet each, with a fresh PIN each, and returns it
+// with the number of letters.
 // The requests are marked sent in the one transaction that stores their
 // PINs' hashes, committed only once the PDF is made — as `letters render`
 // does per file. Whoever receives the PDF must print it: the PINs exist
@@ -139,6 +156,7 @@ func (s *Service) PrintLetters(ctx context.Context, staffID int64, client string
 		if len(reqs) == 0 {
 			return ErrNoLetters
 		}
+		reqs = reqs[:min(len(reqs), s.LettersPerPDF())]
 		now := s.now()
 		letters := make([]document.Letter, 0, len(reqs))
 		for _, r := range reqs {

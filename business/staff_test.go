@@ -70,6 +70,35 @@ func TestPrintLetters(t *testing.T) {
 	})
 }
 
+// TestPrintLettersInBatches: one PDF holds at most LettersPerPDF letters,
+// the oldest first; the others stay pending for the next PDF.
+func TestPrintLettersInBatches(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		svc := *f.svc
+		svc.PrintBatch = 1
+		for _, n := range []string{"4712", "0815-4711"} {
+			if _, err := svc.QueueLetterByStaff(ctx, n, f.staff.ID, "c"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before, _ := f.db.Q().PendingPINRequests(ctx)
+		if _, n, err := svc.PrintLetters(ctx, f.staff.ID, "c"); err != nil || n != 1 {
+			t.Fatalf("first PDF: %d letters, %v; want 1", n, err)
+		}
+		after, _ := f.db.Q().PendingPINRequests(ctx)
+		if len(after) != 1 || after[0].ID != before[1].ID {
+			t.Fatalf("after the first PDF pending %+v, want the newer of %+v", after, before)
+		}
+		if _, n, err := svc.PrintLetters(ctx, f.staff.ID, "c"); err != nil || n != 1 {
+			t.Fatalf("second PDF: %d letters, %v; want 1", n, err)
+		}
+		if _, _, err := svc.PrintLetters(ctx, f.staff.ID, "c"); err != ErrNoLetters {
+			t.Fatalf("third PDF: %v, want ErrNoLetters", err)
+		}
+	})
+}
+
 func TestLockoutByStaff(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()

@@ -133,11 +133,20 @@ func (c *Console) showLetters(w http.ResponseWriter, r *http.Request, failed err
 		c.Host.Error(w, r, err)
 		return
 	}
-	c.Host.Render(w, r, 0, Page{Name: "briefe", Title: "console.title.letters", Err: failed, Data: pending})
+	c.Host.Render(w, r, 0, Page{Name: "briefe", Title: "console.title.letters", Err: failed,
+		Data: letters{Pending: pending, Batch: min(len(pending), c.Businesses.LettersPerPDF())}})
 }
 
-// handlePrint answers one PDF of every pending letter; the requests are
-// then marked sent (business.PrintLetters).
+// letters is the letters page: the pending requests, oldest first, and
+// how many of them the next PDF holds.
+type letters struct {
+	Pending []store.PINRequest
+	Batch   int
+}
+
+// handlePrint answers one PDF of the pending letters (at most
+// Service.LettersPerPDF); the requests are then marked sent
+// (business.PrintLetters).
 func (c *Console) handlePrint() http.Handler {
 	return c.posted(func(w http.ResponseWriter, r *http.Request, _ url.Values) {
 		pdf, n, err := c.Businesses.PrintLetters(r.Context(), staffOf(r).ID, c.Host.Client(r))

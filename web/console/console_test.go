@@ -78,6 +78,7 @@ type desk struct {
 	sessions *session.Sessions
 	sf       *recorder
 	ids      map[string]int64
+	biz      *business.Service
 }
 
 func newDesk(t *testing.T, dbURL string) *desk {
@@ -95,7 +96,7 @@ func newDesk(t *testing.T, dbURL string) *desk {
 	sessions := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: 12 * time.Hour}
 	businesses := &business.Service{DB: db, Limits: limits, PINTTL: 24 * time.Hour, Sender: document.Sender{Name: "Kammer"},
 		BaseURL: "http://127.0.0.1"}
-	d := &desk{t: t, db: db, sessions: sessions, sf: &recorder{enabled: map[int64]bool{}}, ids: map[string]int64{}}
+	d := &desk{t: t, db: db, sessions: sessions, sf: &recorder{enabled: map[int64]bool{}}, ids: map[string]int64{}, biz: businesses}
 	h, err := web.New(web.Deps{Config: cfg, DB: db, Accounts: accounts, Sessions: sessions,
 		Metrics: metrics.New(func(context.Context) (int, error) { return 0, nil }), Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Businesses: businesses, Limits: limits, SecondFactor: d.sf})
@@ -315,6 +316,39 @@ func TestAccountPageShowsNoSecrets(t *testing.T) {
 		}
 		if !strings.Contains(page.body, "staff-reset-sent") || !strings.Contains(page.body, "admin@hwk.example") || !strings.Contains(page.body, `data-mail-state="waiting"`) {
 			t.Error("account page lacks the audit entry with the acting admin or the mail")
+		}
+	})
+}
+
+// TestLettersPageSaysTheBatch: with more letters pending than one PDF
+// holds, the letters page offers the oldest ones and says the rest follow.
+func TestLettersPageSaysTheBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		d := newDesk(t, dbURL)
+		ctx := context.Background()
+		d.biz.PrintBatch = 2
+		var list []pforte.Business
+		for _, n := range []string{"1001", "1002", "1003"} {
+			list = append(list, pforte.Business{Number: n, Name: "Betrieb " + n, Street: "Weg 1", Postcode: "97070", City: "Würzburg"})
+		}
+		if _, err := d.biz.Import(ctx, list); err != nil {
+			t.Fatal(err)
+		}
+		support := d.as("support@hwk.example", "pwd", "otp")
+		page := func() string { return d.do(support, "GET", "/verwaltung/briefe", nil).body }
+		for _, n := range []string{"1001", "1002"} {
+			if _, err := d.biz.QueueLetterByStaff(ctx, n, d.ids["support@hwk.example"], "c"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if body := page(); !strings.Contains(body, "Alle 2 Briefe als ein PDF drucken") || strings.Contains(body, "höchstens") {
+			t.Fatalf("two letters, a batch of two: the page should offer all of them\n%s", body)
+		}
+		if _, err := d.biz.QueueLetterByStaff(ctx, "1003", d.ids["support@hwk.example"], "c"); err != nil {
+			t.Fatal(err)
+		}
+		if body := page(); !strings.Contains(body, "Die ältesten 2 Briefe als ein PDF drucken") || !strings.Contains(body, "höchstens 2 Briefe") {
+			t.Fatalf("three letters, a batch of two: the page should offer the oldest two\n%s", body)
 		}
 	})
 }

@@ -100,7 +100,12 @@ func (s *Server) handleLoginForm() http.Handler {
 		// Signed in already: say so instead of a form, unless a service
 		// waits for this login (prompt=login or a passed max_age ask for
 		// a fresh one: handleServiceLogin sends such a request here).
+		// A link that led here to a page of the portal goes on to it.
 		if a := s.viewer(r); a != nil && v.ServiceName() == "" {
+			if next := safeNext(q.Get("next")); next != "" {
+				http.Redirect(w, r, next, http.StatusSeeOther)
+				return
+			}
 			s.render(w, r, http.StatusOK, "angemeldet", view{Title: "login.title", Account: a})
 			return
 		}

@@ -113,6 +113,13 @@ func TestPageFindings(t *testing.T) {
 			if pg := p.get(p.newClient(), "/anmelden"); !strings.Contains(pg.Body, `action="/anmelden"`) {
 				t.Error("no form for a visitor")
 			}
+			// A link to a page of the portal goes on to it; one elsewhere does not.
+			if pg := p.get(c, "/anmelden?next=/konto/sicherheit"); pg.Status != 303 || pg.Header.Get("Location") != "/konto/sicherheit" {
+				t.Errorf("signed in, next=/konto/sicherheit: %d to %q", pg.Status, pg.Header.Get("Location"))
+			}
+			if pg := p.get(c, "/anmelden?next=//evil.example/"); pg.Status != 200 || !strings.Contains(pg.Body, "data-signed-in-as") {
+				t.Errorf("signed in, next elsewhere: %d to %q", pg.Status, pg.Header.Get("Location"))
+			}
 		})
 
 		t.Run("the export explains its keys", func(t *testing.T) {

@@ -113,8 +113,9 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 	}
 	// Bounded, so that a database that stopped answering holds the
 	// worker no longer than a delivery; it tries again at the next poll.
+	start := w.now()
 	claimCtx, cancelClaim := context.WithTimeout(ctx, lease)
-	m, ok, err := w.Queue.Claim(claimCtx, w.now(), lease)
+	m, ok, err := w.Queue.Claim(claimCtx, start, lease)
 	cancelClaim()
 	if err != nil {
 		if ctx.Err() == nil {
@@ -126,14 +127,25 @@ func (w *Worker) deliverOne(ctx context.Context) bool {
 		return false
 	}
 
-	// The mail is in hand: finish it even if ctx ends now, within the lease.
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lease)
+	// The mail is in hand: finish it even if ctx ends now, within the
+	// lease, which ran from before the claim. The delivery gets at most
+	// three quarters of it, so that recording the outcome ends before
+	// another worker may take the mail over; a claim that itself took
+	// that long (a stalled database) leaves the mail for later.
+	sendFor := start.Add(lease * 3 / 4).Sub(w.now())
+	if sendFor <= 0 {
+		log.WarnContext(ctx, "mail outbox: claim took most of the lease, left for later", "id", m.ID)
+		return false
+	}
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendFor)
 	defer cancel()
+	recordCtx, cancelRecord := context.WithTimeout(context.WithoutCancel(ctx), sendFor+lease/4)
+	defer cancelRecord()
 	if err := w.Sender.Send(sendCtx, m); err != nil {
-		w.failed(sendCtx, m, err)
+		w.failed(recordCtx, m, err)
 		return true
 	}
-	if err := w.Queue.MarkSent(sendCtx, m.ID, w.now()); err != nil {
+	if err := w.Queue.MarkSent(recordCtx, m.ID, w.now()); err != nil {
 		// The lease runs out and the mail goes out again: a duplicate is
 		// better than a lost confirmation link.
 		log.ErrorContext(ctx, "mail outbox: mark sent failed", "id", m.ID, "err", err)

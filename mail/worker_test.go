@@ -358,3 +358,85 @@ func TestWorkerBackoffSchedule(t *testing.T) {
 		})
 	}
 }
+
+// slowClaim is a queue whose claim takes took on the worker's clock.
+type slowClaim struct {
+	*memQueue
+	clock *fakeClock
+	took  time.Duration
+}
+
+func (q slowClaim) Claim(ctx context.Context, now time.Time, lease time.Duration) (mail.Message, bool, error) {
+	m, ok, err := q.memQueue.Claim(ctx, now, lease)
+	q.clock.advance(q.took)
+	return m, ok, err
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// deadlineSender records the time a delivery was given.
+type deadlineSender struct {
+	mu    sync.Mutex
+	calls int
+	left  time.Duration
+}
+
+func (s *deadlineSender) Send(ctx context.Context, _ mail.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if d, ok := ctx.Deadline(); ok {
+		s.left = time.Until(d)
+	}
+	return nil
+}
+
+// TestWorkerSendsWithinTheLease: a delivery gets at most three quarters
+// of the lease counted from before the claim, and a claim that took most
+// of the lease sends nothing — else the delivery could outlast the lease
+// and another instance send the mail as well.
+func TestWorkerSendsWithinTheLease(t *testing.T) {
+	const lease = time.Minute
+	for _, c := range []struct {
+		took      time.Duration
+		sent      bool
+		leftUntil time.Duration
+	}{
+		{took: 0, sent: true, leftUntil: lease * 3 / 4},
+		{took: lease / 2, sent: true, leftUntil: lease / 4},
+		{took: lease * 4 / 5, sent: false},
+	} {
+		clock := &fakeClock{t: time.Now()}
+		q := slowClaim{memQueue: &memQueue{}, clock: clock, took: c.took}
+		s := &deadlineSender{}
+		w := &mail.Worker{Queue: q, Sender: s, Log: quiet, Poll: time.Hour, Lease: lease, Now: clock.now}
+		q.add(mail.Message{To: "a@example.de", Subject: "s", Text: "t"}, clock.now())
+		cancel, done := goRun(w)
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			q.mu.Lock()
+			claimed := q.claims > 0
+			q.mu.Unlock()
+			if claimed || time.Now().After(deadline) {
+				break
+			}
+		}
+		cancel() // Run finishes the claim in hand first
+		waitReturned(t, done)
+		if (s.calls == 1) != c.sent {
+			t.Errorf("claim took %v: %d deliveries, want sent = %v", c.took, s.calls, c.sent)
+		}
+		if c.sent && (s.left > c.leftUntil || s.left < c.leftUntil-5*time.Second) {
+			t.Errorf("claim took %v: the delivery had %v, want about %v", c.took, s.left, c.leftUntil)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -290,7 +291,14 @@ func (s *Server) userError(r *http.Request, err error) *pforte.Error {
 		return e
 	}
 	if store.Unavailable(err) {
-		s.log.Error("database unavailable", "route", r.Pattern, "err", err)
+		// The request's deadline (PFORTE_REQUEST_TIMEOUT) may also have
+		// run out waiting for something else, e.g. a free hashing slot
+		// during a flood of logins: the log says which.
+		msg := "database unavailable"
+		if errors.Is(err, context.DeadlineExceeded) {
+			msg = "request deadline passed (PFORTE_REQUEST_TIMEOUT): database or hashing slots busy"
+		}
+		s.log.Error(msg, "route", r.Pattern, "err", err)
 		return &pforte.Error{Code: pforte.Unavailable, Message: pforte.Info(pforte.Unavailable).Remedy,
 			RetryAfter: pforte.UnavailableRetry}
 	}

@@ -15,6 +15,12 @@
 // -argon2 must be its PFORTE_ARGON2. With -pid (a process on this
 // machine) it also reads the server's CPU time per login and its peak
 // RSS from /proc.
+//
+// With -soak it runs instead a long mixed load at a moderate rate and
+// prints every -soak-every the server's memory, open files, threads and
+// goroutines, and at the end whether they stayed flat (see soak.go):
+//
+//	go run ./cmd/pforte-load -url http://127.0.0.1:8080 -soak 1h -soak-every 1m -pid $(pidof pforte)
 package main
 
 import (
@@ -27,8 +33,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
+	"os/signal"
 	"runtime"
 	"slices"
 	"strconv"
@@ -43,7 +49,9 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "pforte-load:", err)
 		os.Exit(1)
 	}
@@ -55,6 +63,7 @@ type options struct {
 	loginClients                 []int
 	duration                     time.Duration
 	pid                          int
+	soak                         soakOptions
 }
 
 func parse(args []string) (options, error) {
@@ -68,10 +77,24 @@ func parse(args []string) (options, error) {
 	logins := fs.String("login-clients", "8,64", "concurrent clients for logins (comma-separated runs)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each run")
 	fs.IntVar(&o.pid, "pid", 0, "the portal's process id, to read its CPU time and peak RSS from /proc")
+	fs.DurationVar(&o.soak.duration, "soak", 0, "instead of the measurements, a soak of this length (mixed load at a steady rate)")
+	fs.DurationVar(&o.soak.every, "soak-every", time.Minute, "soak: interval between two samples of the server")
+	fs.Float64Var(&o.soak.pages, "soak-pages", 20, "soak: GET /konto per second")
+	fs.Float64Var(&o.soak.logins, "soak-logins", 1, "soak: logins (each with /konto and logout) per second")
+	fs.Float64Var(&o.soak.members, "soak-members", 0.2, "soak: new members per second (registration; with the development outbox also confirmation, login, password reset, login)")
+	fs.IntVar(&o.soak.accounts, "soak-accounts", 8, "soak: login accounts (-email's %d from 0; without -email registered by the soak)")
+	fs.StringVar(&o.soak.metricsToken, "metrics-token", "", "the portal's PFORTE_METRICS_TOKEN, if set")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.email == "" || o.password == "" {
+	if o.soak.duration > 0 {
+		if o.soak.every <= 0 || o.soak.accounts < 1 {
+			return o, errors.New("-soak-every must be positive and -soak-accounts at least 1")
+		}
+		if (o.email == "") != (o.password == "") {
+			return o, errors.New("-email and -password go together")
+		}
+	} else if o.email == "" || o.password == "" {
 		return o, errors.New("-email and -password are needed")
 	}
 	for _, s := range strings.Split(*logins, ",") {
@@ -84,10 +107,13 @@ func parse(args []string) (options, error) {
 	return o, nil
 }
 
-func run(args []string, out io.Writer) error {
+func run(ctx context.Context, args []string, out io.Writer) error {
 	o, err := parse(args)
 	if err != nil {
 		return err
+	}
+	if o.soak.duration > 0 {
+		return soak(ctx, o, out)
 	}
 	params, err := password.ParseParams(o.argon2)
 	if err != nil {
@@ -155,17 +181,7 @@ func login(c *http.Client, o options, i int) error {
 	if strings.Contains(email, "%d") {
 		email = fmt.Sprintf(email, i)
 	}
-	form := url.Values{"email": {email}, "password": {o.password}}.Encode()
-	res, err := c.Post(o.url+"/anmelden", "application/x-www-form-urlencoded", strings.NewReader(form))
-	if err != nil {
-		return err
-	}
-	io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/konto") {
-		return fmt.Errorf("login as %s: %s to %q (is the account confirmed, the password right, PFORTE_RATE_LIMITS=off?)", email, res.Status, res.Header.Get("Location"))
-	}
-	return nil
+	return (&portal{url: o.url}).login(c, email, o.password)
 }
 
 func get(c *http.Client, u string) ([]byte, error) {
@@ -270,43 +286,4 @@ func selfCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// procCPU is the CPU time (user and system) of process pid so far.
-func procCPU(pid int) time.Duration {
-	if pid == 0 {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The fields after the command name (in parentheses): utime and stime are 14 and 15.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	const ticks = 100 // USER_HZ on Linux
-	return time.Duration(u+st) * time.Second / ticks
-}
-
-func resetPeak(pid int) {
-	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
-}
-
-func peakRSS(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return err.Error()
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
-		}
-	}
-	return "unknown"
 }

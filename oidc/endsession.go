@@ -118,39 +118,34 @@ type Service struct {
 // Services lists the services with a launch URL: those for businesses
 // (--require-business) when forBusiness, the others otherwise.
 func (p *Provider) Services(ctx context.Context, forBusiness bool) ([]Service, error) {
-	open, business, err := p.launchable(ctx)
+	all, err := p.DB.Q().LaunchableClients(ctx)
+	open, business := launchable(all)
 	if forBusiness {
 		return business, err
 	}
 	return open, err
 }
 
-// ServicesOf lists what /konto offers a member: the services open to
-// every member, then, if linked to a business, those for businesses; one
-// query for both.
-func (p *Provider) ServicesOf(ctx context.Context, linked bool) ([]Service, error) {
-	open, business, err := p.launchable(ctx)
+// ServicesOf lists what /konto offers a member from the services with a
+// launch URL: those open to every member, then, if linked to a
+// business, those for businesses.
+func ServicesOf(all []store.LaunchableClient, linked bool) []Service {
+	open, business := launchable(all)
 	if linked {
 		open = append(open, business...)
 	}
-	return open, err
+	return open
 }
 
-// launchable lists the services with a launch URL, those open to every
-// member and those for businesses.
-func (p *Provider) launchable(ctx context.Context) (open, business []Service, err error) {
-	all, err := p.DB.Q().OIDCClients(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
+// launchable sorts the services with a launch URL into those open to
+// every member and those for businesses.
+func launchable(all []store.LaunchableClient) (open, business []Service) {
 	for _, c := range all {
-		switch {
-		case c.LaunchURL == "":
-		case c.RequireBusiness:
+		if c.RequireBusiness {
 			business = append(business, Service{Name: c.Name, URL: c.LaunchURL})
-		default:
+		} else {
 			open = append(open, Service{Name: c.Name, URL: c.LaunchURL})
 		}
 	}
-	return open, business, nil
+	return open, business
 }

@@ -86,11 +86,33 @@ func (s *Sessions) Start(ctx context.Context, accountID int64, replacing string,
 // activity (the idle time starts again) and returns it with its account.
 // A timed-out session is deleted and reported as Expired.
 func (s *Sessions) Check(ctx context.Context, id string) (*pforte.Account, *store.StoredSession, Status, error) {
+	return s.check(ctx, id, s.DB.Q().SessionWithAccount)
+}
+
+// CheckPage is Check for the account page: the session, its account and
+// the page (PIN requests since pendingSince) come in one query, so the
+// page costs one round trip to the database (two when the activity is
+// recorded). The page is nil unless the session is valid.
+func (s *Sessions) CheckPage(ctx context.Context, id string, pendingSince time.Time) (*pforte.Account, *store.StoredSession, *store.AccountPage, Status, error) {
+	var page *store.AccountPage
+	a, st, status, err := s.check(ctx, id, func(ctx context.Context, hash string) (st *store.StoredSession, a *pforte.Account, err error) {
+		st, a, page, err = s.DB.Q().SessionPage(ctx, hash, pendingSince)
+		return st, a, err
+	})
+	if !status.Valid() {
+		page = nil
+	}
+	return a, st, page, status, err
+}
+
+// check is Check with the session read by read.
+func (s *Sessions) check(ctx context.Context, id string,
+	read func(ctx context.Context, hash string) (*store.StoredSession, *pforte.Account, error)) (*pforte.Account, *store.StoredSession, Status, error) {
 	if id == "" || len(id) > 100 {
 		return nil, nil, None, nil
 	}
 	hash := pforte.HashSecret(id)
-	st, a, err := s.DB.Q().SessionWithAccount(ctx, hash)
+	st, a, err := read(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, None, nil
 	}

@@ -2,10 +2,14 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
 	"pforte"
+	"pforte/store"
 	"pforte/store/storetest"
 )
 
@@ -59,6 +63,100 @@ func TestPreviousLoginAndOwnPINRequests(t *testing.T) {
 		}
 		if list, _ := db.Q().OwnPINRequests(ctx, other.ID, t0); len(list) != 0 {
 			t.Fatalf("other account: %+v", list)
+		}
+	})
+}
+
+// TestSessionPageEqualsSeparateQueries: the account page read in one
+// query, with the session (SessionPage) or alone (AccountPage), holds
+// what the separate queries give: the linked businesses, the pending PIN
+// requests, the previous login and the services with a launch URL.
+func TestSessionPageEqualsSeparateQueries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		db, ctx := open(t, url), context.Background()
+		t0 := time.Now().UTC().Truncate(time.Millisecond)
+		a := &pforte.Account{Email: "seite@example.de", CreatedAt: t0}
+		other := &pforte.Account{Email: "andere@example.de", CreatedAt: t0}
+		db.Q().CreateAccount(ctx, a)
+		db.Q().CreateAccount(ctx, other)
+		for _, id := range []int64{a.ID, other.ID} {
+			if err := db.Q().CreateSession(ctx, store.StoredSession{Hash: fmt.Sprint("h", id), AccountID: id, CreatedAt: t0,
+				LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour), Client: "192.0.2.1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		since := t0.Add(-24 * time.Hour)
+		want := func(id int64) *store.AccountPage {
+			var p store.AccountPage
+			var err error
+			q := db.Q()
+			if p.Businesses, err = q.LinkedBusinesses(ctx, id); err == nil {
+				if p.Pending, err = q.OwnPINRequests(ctx, id, since); err == nil {
+					if p.PreviousLogin, err = q.PreviousLogin(ctx, id); err == nil {
+						p.Services, err = q.LaunchableClients(ctx)
+					}
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return &p
+		}
+		check := func(stage string) {
+			t.Helper()
+			for _, acct := range []*pforte.Account{a, other} {
+				st, got, page, err := db.Q().SessionPage(ctx, fmt.Sprint("h", acct.ID), since)
+				if err != nil || st.AccountID != acct.ID || got.Email != acct.Email {
+					t.Fatalf("%s: session %+v account %+v: %v", stage, st, got, err)
+				}
+				if w := want(acct.ID); !reflect.DeepEqual(page, w) {
+					t.Errorf("%s, %s: one query\n%+v\nseparate\n%+v", stage, acct.Email, page, w)
+				}
+				alone, err := db.Q().AccountPage(ctx, acct.ID, since)
+				if err != nil || !reflect.DeepEqual(alone, page) {
+					t.Errorf("%s: AccountPage %+v %v, SessionPage %+v", stage, alone, err, page)
+				}
+			}
+		}
+		check("empty")
+
+		second, third := bakery, bakery
+		second.Number, second.Name = "A-1", "Zimmerei „Anders“ & Söhne"
+		third.Number, third.Name, third.Street = "Z-9", "Maler Zeh", ""
+		for _, b := range []pforte.Business{bakery, second, third} {
+			db.Q().SaveBusiness(ctx, b, t0)
+		}
+		db.Q().Link(ctx, a.ID, third.Number, t0)
+		db.Q().Link(ctx, a.ID, bakery.Number, t0)
+		db.Q().Link(ctx, other.ID, bakery.Number, t0)
+		db.Q().RequestPIN(ctx, second.Number, a.ID, t0.Add(-48*time.Hour)) // before since
+		pending, _ := db.Q().PendingPINRequests(ctx)
+		for _, p := range pending {
+			db.Q().MarkPINRequestSent(ctx, p.ID, t0.Add(-47*time.Hour))
+		}
+		db.Q().RequestPIN(ctx, second.Number, a.ID, t0.Add(-time.Hour))
+		db.Q().RequestPIN(ctx, third.Number, a.ID, t0) // linked: not shown
+		for i, id := range []int64{a.ID, other.ID, a.ID, a.ID} {
+			db.Q().Audit(ctx, pforte.AuditEntry{At: t0.Add(time.Duration(i) * time.Minute), Event: pforte.EventLoginSucceeded, AccountID: id})
+		}
+		for _, c := range []store.OIDCClient{
+			{ID: "b-dienst", Name: "Betriebsdienst", RequireBusiness: true, LaunchURL: "https://b.example.de/?a=1&b=2"},
+			{ID: "a-dienst", Name: "Lehrlingsrolle", LaunchURL: "https://a.example.de/"},
+			{ID: "c-ohne", Name: "Ohne Startseite"},
+		} {
+			c.RedirectURIs, c.CreatedAt = []string{"https://x.example.de/cb"}, t0
+			if _, err := db.Q().InsertOIDCClient(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("filled")
+		if _, _, page, _ := db.Q().SessionPage(ctx, fmt.Sprint("h", a.ID), since); len(page.Businesses) != 2 ||
+			len(page.Pending) != 1 || !page.Pending[0].SentAt.IsZero() || page.PreviousLogin.IsZero() ||
+			len(page.Services) != 2 || !page.Services[1].RequireBusiness {
+			t.Errorf("the filled page lacks something: %+v", page)
+		}
+		if _, _, _, err := db.Q().SessionPage(ctx, "unknown", since); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown session: %v", err)
 		}
 	})
 }

@@ -96,6 +96,29 @@ func (tx *Tx) OIDCClients(ctx context.Context) ([]OIDCClient, error) {
 	return out, rows.Err()
 }
 
+// launchableFrom is the FROM and WHERE of the services with a launch URL.
+const launchableFrom = `FROM oidc_clients WHERE launch_url <> ''`
+
+// LaunchableClients lists the services with a launch URL, by ID.
+func (tx *Tx) LaunchableClients(ctx context.Context) ([]LaunchableClient, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT name, launch_url, require_business `+launchableFrom+` ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LaunchableClient
+	for rows.Next() {
+		var c LaunchableClient
+		var business int64
+		if err := rows.Scan(&c.Name, &c.LaunchURL, &business); err != nil {
+			return nil, err
+		}
+		c.RequireBusiness = business != 0
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // DeleteOIDCClient removes a client; its codes and tokens go with it (ON
 // DELETE CASCADE), so they stop working at once. False if there was none.
 func (tx *Tx) DeleteOIDCClient(ctx context.Context, id string) (bool, error) {

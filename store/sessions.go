@@ -83,9 +83,12 @@ func (tx *Tx) SessionByHash(ctx context.Context, hash string) (*StoredSession, e
 	return &s, nil
 }
 
-var sessionWithAccount = `SELECT s.hash, s.account_id, s.created_at, s.last_seen_at, s.expires_at, s.client,
-	s.sid, s.methods, s.user_agent, ` + accountColumnsOf("a") + `
-	FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = $1`
+var (
+	sessionWithAccountColumns = `SELECT s.hash, s.account_id, s.created_at, s.last_seen_at, s.expires_at, s.client,
+	s.sid, s.methods, s.user_agent, ` + accountColumnsOf("a")
+	sessionWithAccountFrom = `FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.hash = $1`
+	sessionWithAccount     = sessionWithAccountColumns + ` ` + sessionWithAccountFrom
+)
 
 // SessionWithAccount finds a session by the hash of its id together with
 // its account, in one query: the check every signed-in request makes.

@@ -1,7 +1,8 @@
 // Package store keeps Pforte's data in SQLite (embedded, pure Go) or
 // PostgreSQL. All SQL lives here; both dialects share the same queries
 // ($n placeholders, RETURNING, ON CONFLICT) and differ only in their
-// migrations. Times are stored as Unix milliseconds.
+// migrations and the names of the JSON functions of the account page
+// (SessionPage). Times are stored as Unix milliseconds.
 package store
 
 import (
@@ -207,11 +208,12 @@ type queryer interface {
 // Tx runs queries: inside a transaction (from DB.Tx) or, from DB.Q, each on
 // its own. Every query method of the store is a method of Tx, written once.
 type Tx struct {
-	q queryer
+	q       queryer
+	dialect Dialect // for the few queries that differ (SessionPage)
 }
 
 // Q returns a Tx whose queries run on their own, outside a transaction.
-func (db *DB) Q() *Tx { return &Tx{q: db.q} }
+func (db *DB) Q() *Tx { return &Tx{q: db.q, dialect: db.dialect} }
 
 // Tx runs fn in one transaction: committed if fn returns nil, rolled back
 // otherwise (also on panic).
@@ -229,7 +231,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			t.Rollback()
 		}
 	}()
-	if err = fn(&Tx{q: t}); err != nil {
+	if err = fn(&Tx{q: t, dialect: db.dialect}); err != nil {
 		return err
 	}
 	return t.Commit()

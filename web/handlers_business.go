@@ -198,25 +198,22 @@ func (s *Server) services(r *http.Request, forBusiness bool) ([]oidc.Service, er
 // letter has long arrived or gone astray (the help page says what to do).
 const pendingShown = 30 * 24 * time.Hour
 
-// renderAccount shows /konto with the account's businesses and notice.
+// renderAccount shows /konto with the account's businesses and notice:
+// from the page read with the session, else read now in one query.
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, notice string) {
-	a := authOf(r).Account
-	list, err := s.businesses.Linked(r.Context(), a)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
+	a := authOf(r)
+	data := a.Page
+	if data == nil {
+		var err error
+		if data, err = s.db.Q().AccountPage(r.Context(), a.Account.ID, time.Now().Add(-pendingShown)); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 	}
-	page := accountPage{Businesses: list}
-	if page.Pending, err = s.db.Q().OwnPINRequests(r.Context(), a.ID, time.Now().Add(-pendingShown)); err == nil {
-		page.PreviousLogin, err = s.db.Q().PreviousLogin(r.Context(), a.ID)
-	}
-	if err == nil && s.oidc != nil {
+	page := accountPage{Businesses: data.Businesses, Pending: data.Pending, PreviousLogin: data.PreviousLogin}
+	if s.oidc != nil {
 		// A member linked to a business can open its services too.
-		page.Services, err = s.oidc.ServicesOf(r.Context(), len(list) > 0)
-	}
-	if err != nil {
-		s.renderError(w, r, err)
-		return
+		page.Services = oidc.ServicesOf(data.Services, len(data.Businesses) > 0)
 	}
 	s.render(w, r, http.StatusOK, "konto", view{Title: "account.title", Notice: notice, Data: page})
 }

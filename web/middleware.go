@@ -152,6 +152,8 @@ type auth struct {
 	SessionHash string
 	// Session is the stored session (its sign-in methods, for the console).
 	Session *store.StoredSession
+	// Page is the account page, when read with the session (/konto).
+	Page *store.AccountPage
 }
 
 func authOf(r *http.Request) *auth {
@@ -163,9 +165,24 @@ func authOf(r *http.Request) *auth {
 // page: without a live session it answers 303 to /anmelden (with
 // session-expired after an idle timeout), keeping the page as next.
 func (s *Server) requireSession(next http.Handler) http.Handler {
+	return s.requireSessionWith(func(r *http.Request, id string) (*pforte.Account, *store.StoredSession, *store.AccountPage, session.Status, error) {
+		acct, st, status, err := s.sessions.Check(r.Context(), id)
+		return acct, st, nil, status, err
+	}, next)
+}
+
+// requireAccountPage is requireSession for /konto: the session check
+// reads the account page with the session, in one query (auth.Page).
+func (s *Server) requireAccountPage(next http.Handler) http.Handler {
+	return s.requireSessionWith(func(r *http.Request, id string) (*pforte.Account, *store.StoredSession, *store.AccountPage, session.Status, error) {
+		return s.sessions.CheckPage(r.Context(), id, time.Now().Add(-pendingShown))
+	}, next)
+}
+
+func (s *Server) requireSessionWith(check func(r *http.Request, id string) (*pforte.Account, *store.StoredSession, *store.AccountPage, session.Status, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.sessionID(r)
-		acct, st, status, err := s.sessions.Check(r.Context(), id)
+		acct, st, page, status, err := check(r, id)
 		if err != nil {
 			s.renderError(w, r, err)
 			return
@@ -192,7 +209,7 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 			http.Redirect(w, r, "/konto/zwei-faktor", http.StatusSeeOther)
 			return
 		}
-		ctx := context.WithValue(r.Context(), authKey, &auth{Account: acct, SessionID: id, SessionHash: st.Hash, Session: st})
+		ctx := context.WithValue(r.Context(), authKey, &auth{Account: acct, SessionID: id, SessionHash: st.Hash, Session: st, Page: page})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

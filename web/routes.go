@@ -31,7 +31,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /hilfe/anleitung.pdf", s.handleGuide())
 
 	// Pages that need a session.
-	mux.Handle("GET /konto", s.requireSession(s.handleAccount()))
+	mux.Handle("GET /konto", s.requireAccountPage(s.handleAccount()))
 	mux.Handle("GET /konto/passwort", s.requireSession(s.handlePasswordForm()))
 	mux.Handle("POST /konto/passwort", s.requireSession(s.handlePasswordChange()))
 	mux.Handle("POST /sitzung/verlaengern", s.requireSession(s.handleStaySignedIn()))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -35,41 +34,11 @@ type queued struct {
 	m         mail.Message
 }
 
-// enqueueAll is Enqueue for many mails, one statement per Batch of them.
-func (tx *Tx) enqueueAll(ctx context.Context, mails []queued, now time.Time) error {
-	for len(mails) > 0 {
-		n := min(len(mails), Batch)
-		var q strings.Builder
-		q.WriteString(`INSERT INTO outbox (account_id, recipient, subject, text_body, html_body, created_at, next_attempt_at, language) VALUES `)
-		args := []any{now.UnixMilli()}
-		for i, m := range mails[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			k := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $1, $1, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
-			var acct sql.NullInt64
-			if m.accountID != 0 {
-				acct = sql.NullInt64{Int64: m.accountID, Valid: true}
-			}
-			lang := m.m.Language
-			if lang == "" {
-				lang = "de"
-			}
-			args = append(args, acct, m.m.To, m.m.Subject, m.m.Text, m.m.HTML, lang)
-		}
-		if _, err := tx.q.ExecContext(ctx, q.String(), args...); err != nil {
-			return err
-		}
-		mails = mails[n:]
-	}
-	return nil
-}
-
 // Outbox is the durable mail queue of a DB; it implements mail.Queue.
 // Keep, when true, keeps the bodies of sent mails (development mail, where
 // the operator reads them); otherwise a sent mail's bodies are cleared,
-// since they hold single-use links.
+// since they hold single-use links (a shared body, which holds none, is
+// no longer pointed to).
 type Outbox struct {
 	DB   *DB
 	Keep bool
@@ -90,12 +59,16 @@ func (o Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 		if err != nil {
 			return m, false, err
 		}
+		var body sql.NullInt64
 		err = o.DB.sql.QueryRowContext(ctx, `UPDATE outbox SET lease_until = $1, attempts = attempts + 1
 			WHERE id = $2 AND sent_at IS NULL AND failed_at IS NULL AND lease_until <= $3
-			RETURNING id, recipient, subject, text_body, html_body, attempts, language`,
-			now.Add(lease).UnixMilli(), id, now.UnixMilli()).Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.Attempts, &m.Language)
+			RETURNING id, recipient, subject, text_body, html_body, attempts, language, body_id`,
+			now.Add(lease).UnixMilli(), id, now.UnixMilli()).Scan(&m.ID, &m.To, &m.Subject, &m.Text, &m.HTML, &m.Attempts, &m.Language, &body)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // another worker was faster
+		}
+		if err == nil && body.Valid {
+			err = o.DB.sql.QueryRowContext(ctx, `SELECT text_body, html_body FROM mail_bodies WHERE id = $1`, body.Int64).Scan(&m.Text, &m.HTML)
 		}
 		return m, err == nil, err
 	}
@@ -104,7 +77,7 @@ func (o Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration) (
 
 // MarkSent records the delivery.
 func (o Outbox) MarkSent(ctx context.Context, id int64, now time.Time) error {
-	q := `UPDATE outbox SET sent_at = $1, lease_until = 0, last_error = '', text_body = '', html_body = '' WHERE id = $2`
+	q := `UPDATE outbox SET sent_at = $1, lease_until = 0, last_error = '', text_body = '', html_body = '', body_id = NULL WHERE id = $2`
 	if o.Keep {
 		q = `UPDATE outbox SET sent_at = $1, lease_until = 0, last_error = '' WHERE id = $2`
 	}
@@ -147,8 +120,9 @@ type StoredMail struct {
 
 // RecentMails lists the newest limit mails of the outbox, newest first.
 func (o Outbox) RecentMails(ctx context.Context, limit int) ([]StoredMail, error) {
-	rows, err := o.DB.sql.QueryContext(ctx, `SELECT id, recipient, subject, text_body, html_body, attempts,
-		created_at, sent_at, failed_at, last_error FROM outbox ORDER BY id DESC LIMIT $1`, limit)
+	rows, err := o.DB.sql.QueryContext(ctx, `SELECT o.id, o.recipient, o.subject, coalesce(b.text_body, o.text_body),
+		coalesce(b.html_body, o.html_body), o.attempts, o.created_at, o.sent_at, o.failed_at, o.last_error
+		FROM outbox o LEFT JOIN mail_bodies b ON b.id = o.body_id ORDER BY o.id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, err
 	}

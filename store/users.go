@@ -36,7 +36,7 @@ func (db *DB) ImportAccounts(ctx context.Context, accts []pforte.Account, now ti
 	rest, added := accts, 0
 	total, err := db.InBatches(ctx, true, func(tx *Tx) (int, bool, error) {
 		n := min(len(rest), Batch)
-		k, err := tx.insertAccounts(ctx, rest[:n], db.dialect)
+		k, err := tx.insertAccounts(ctx, rest[:n])
 		if err != nil {
 			return 0, false, err
 		}
@@ -55,23 +55,22 @@ func (db *DB) ImportAccounts(ctx context.Context, accts []pforte.Account, now ti
 	return total, err
 }
 
-// insertAccounts inserts accts in one statement. SQLite gets anonymous
-// "?" placeholders here: it looks numbered "$n" up by name, which costs
-// quadratic time in a statement of thousands of parameters.
-func (tx *Tx) insertAccounts(ctx context.Context, accts []pforte.Account, dialect Dialect) (int, error) {
+// insertAccounts inserts accts in one statement (anonymous placeholders
+// on SQLite, see bulk.go).
+func (tx *Tx) insertAccounts(ctx context.Context, accts []pforte.Account) (int, error) {
 	const cols = 9
 	var q strings.Builder
 	q.WriteString(`INSERT INTO accounts (email, role, password_hash, password_set_at, password_expired_at,
 		previous_hash, confirmed_at, created_at, last_login_at) VALUES `)
 	args := make([]any, 0, len(accts)*cols)
-	anonymous := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	if tx.dialect == SQLite {
+		q.WriteString(anonymousRows(len(accts), cols))
+	}
 	for i, a := range accts {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		if dialect == SQLite {
-			q.WriteString(anonymous)
-		} else {
+		if tx.dialect == Postgres {
+			if i > 0 {
+				q.WriteString(", ")
+			}
 			q.WriteString(placeholders(i*cols+1, cols))
 		}
 		role := a.Role
@@ -224,16 +223,6 @@ func (tx *Tx) deleteAccounts(ctx context.Context, selectIDs string, args ...any)
 	return gone, nil
 }
 
-// forgetCounters deletes the throttle counters keyed by the addresses.
-func (tx *Tx) forgetCounters(ctx context.Context, gone []InactiveAccount) error {
-	keys := make([]any, 0, 2*len(gone))
-	for _, a := range gone {
-		keys = append(keys, "login:"+a.Email, "mail:"+a.Email)
-	}
-	_, err := tx.q.ExecContext(ctx, `DELETE FROM throttle WHERE key IN `+placeholders(1, len(keys)), keys...)
-	return err
-}
-
 // PurgeInactive deletes every account inactive since before cutoff (see
 // PurgeBatch), Batch accounts per transaction, and returns how many. An
 // account that logs in while the purge runs is no longer inactive and
@@ -357,56 +346,4 @@ func (db *DB) NotifyInactive(ctx context.Context, cutoff, deleteOn, now time.Tim
 			return total, err
 		}
 	}
-}
-
-// recordNotices is RecordNotice for many accounts in one statement; it
-// returns those that had not been warned about cutoff yet.
-func (tx *Tx) recordNotices(ctx context.Context, ids []int64, cutoff, deleteOn, now time.Time) (map[int64]bool, error) {
-	fresh := make(map[int64]bool, len(ids))
-	if len(ids) == 0 {
-		return fresh, nil
-	}
-	var q strings.Builder
-	q.WriteString(`INSERT INTO inactive_notices (account_id, cutoff, delete_on, notified_at) VALUES `)
-	args := []any{cutoff.UnixMilli(), deleteOn.UnixMilli(), now.UnixMilli()}
-	for i, id := range ids {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		fmt.Fprintf(&q, "($%d, $1, $2, $3)", i+4)
-		args = append(args, id)
-	}
-	q.WriteString(` ON CONFLICT (account_id, cutoff) DO NOTHING RETURNING account_id`)
-	rows, err := tx.q.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		fresh[id] = true
-	}
-	return fresh, rows.Err()
-}
-
-// auditEach appends one entry of event ev per account, in one statement.
-func (tx *Tx) auditEach(ctx context.Context, at time.Time, ev pforte.Event, ids []int64, detail string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	var q strings.Builder
-	q.WriteString(`INSERT INTO audit (at, event, account_id, client, detail) VALUES `)
-	args := []any{at.UnixMilli(), string(ev), detail}
-	for i, id := range ids {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		fmt.Fprintf(&q, "($1, $2, $%d, '', $3)", i+4)
-		args = append(args, id)
-	}
-	_, err := tx.q.ExecContext(ctx, q.String(), args...)
-	return err
 }

@@ -308,7 +308,7 @@ func TestNotifyInactive(t *testing.T) {
 // seedInactive imports n accounts inactive since 2018, each with a
 // session, a reset token and a pending outbox mail (added by one bulk
 // INSERT … SELECT per table), and one active account with the same.
-func seedInactive(tb testing.TB, db *store.DB, url string, n int, now time.Time) {
+func seedInactive(tb testing.TB, db *store.DB, url string, n int, now time.Time) (importTook time.Duration) {
 	tb.Helper()
 	ctx := context.Background()
 	accts := make([]pforte.Account, 0, n+1)
@@ -316,9 +316,11 @@ func seedInactive(tb testing.TB, db *store.DB, url string, n int, now time.Time)
 		accts = append(accts, imported(fmt.Sprintf("inaktiv%06d@example.de", i), day("2012-01-01"), day("2018-03-01"), now))
 	}
 	accts = append(accts, imported("aktiv@example.de", day("2012-01-01"), now, now))
+	start := time.Now()
 	if k, err := db.ImportAccounts(ctx, accts, now); err != nil || k != n+1 {
 		tb.Fatalf("import: %d, %v", k, err)
 	}
+	importTook = time.Since(start)
 	raw := rawSQL(tb, url)
 	at, expires := now.UnixMilli(), now.Add(time.Hour).UnixMilli()
 	for _, st := range []struct {
@@ -336,6 +338,7 @@ func seedInactive(tb testing.TB, db *store.DB, url string, n int, now time.Time)
 			tb.Fatalf("%s: %v", st.q, err)
 		}
 	}
+	return importTook
 }
 
 // purgeBatch is one transaction of the purge: how many it deleted, how long it took.
@@ -408,16 +411,17 @@ func TestPurgeInBatches(t *testing.T) {
 	})
 }
 
-// seededDB is a fresh database of dialect with n inactive accounts (seedInactive).
-func seededDB(b *testing.B, dialect string, n int) (*store.DB, time.Time) {
+// seededDB is a fresh database of dialect with n inactive accounts
+// (seedInactive), and how long their import took.
+func seededDB(b *testing.B, dialect string, n int) (*store.DB, time.Time, time.Duration) {
 	url := storetest.SQLiteURL(b)
 	if dialect == "postgres" {
 		url = storetest.PostgresURL(b)
 	}
 	db := storetest.Open(b, url)
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	seedInactive(b, db, url, n, now)
-	return db, now
+	took := seedInactive(b, db, url, n, now)
+	return db, now, took
 }
 
 // BenchmarkPurge100k is the purge of `pforte users purge
@@ -433,7 +437,7 @@ func BenchmarkPurge100k(b *testing.B) {
 			batches := 0
 			for b.Loop() {
 				b.StopTimer()
-				db, now := seededDB(b, dialect, n)
+				db, now, _ := seededDB(b, dialect, n)
 				b.StartTimer()
 				done := purgeTimed(b, db, day("2019-01-01"), now)
 				b.StopTimer()
@@ -505,22 +509,23 @@ func refuseKaputt(url string) []string {
 		`CREATE TRIGGER refuse_kaputt BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION refuse_kaputt()`}
 }
 
-// BenchmarkBulk times the bulk commands' store work (`users
-// notify-inactive`, then `users purge`) on 10,000, 50,000 and 100,000
+// BenchmarkBulk times the bulk commands' store work (`users import`,
+// `users notify-inactive`, then `users purge`) on 10,000 to 500,000
 // inactive accounts on both databases and reports the cost per account:
 // linear work keeps µs/account level as the input grows tenfold. Run once
-// per size:
+// per size (a size by its name: 'Bulk/postgres/50k$'):
 //
-//	CI=true go test -run '^$' -bench Bulk -benchtime 1x ./store
+//	CI=true go test -run '^$' -bench 'Bulk/.*/(10|100|500)k' -benchtime 1x -timeout 60m ./store
 func BenchmarkBulk(b *testing.B) {
 	c := mail.Composer{BaseURL: "https://portal.example", Product: "Kundenportal", Contact: "k@example.de"}
 	for _, dialect := range []string{"sqlite", "postgres"} {
-		for _, n := range []int{10_000, 50_000, 100_000} {
+		for _, n := range []int{10_000, 50_000, 100_000, 500_000} {
 			b.Run(fmt.Sprintf("%s/%dk", dialect, n/1000), func(b *testing.B) {
-				var notify, purge time.Duration
+				var imports, notify, purge time.Duration
 				for b.Loop() {
 					b.StopTimer()
-					db, now := seededDB(b, dialect, n)
+					db, now, imported := seededDB(b, dialect, n)
+					imports += imported
 					deleteOn := now.AddDate(0, 0, 30)
 					notice := c.InactiveNotices(deleteOn, c.BaseURL+"/anmelden") // rendered once, as the command does
 					compose := func(to, _ string) mail.Message { return notice(to) }
@@ -545,6 +550,8 @@ func BenchmarkBulk(b *testing.B) {
 					b.StartTimer()
 				}
 				per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n*b.N) }
+				b.ReportMetric(imports.Seconds()/float64(b.N), "import-s")
+				b.ReportMetric(per(imports), "import-µs/account")
 				b.ReportMetric(notify.Seconds()/float64(b.N), "notify-s")
 				b.ReportMetric(per(notify), "notify-µs/account")
 				b.ReportMetric(purge.Seconds()/float64(b.N), "purge-s")
@@ -552,4 +559,71 @@ func BenchmarkBulk(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestNoticesShareOneBody: the notices of a run are stored with one
+// shared body, and the worker (Claim) and the operator's outbox page
+// (RecentMails) see each mail whole; a sent mail no longer points to it.
+func TestNoticesShareOneBody(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		db, ctx := open(t, url), context.Background()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		var accts []pforte.Account
+		for i := range store.Batch + 1 {
+			accts = append(accts, imported(fmt.Sprintf("alt%04d@example.de", i), day("2012-01-01"), day("2018-06-01"), now))
+		}
+		if _, err := db.ImportAccounts(ctx, accts, now); err != nil {
+			t.Fatal(err)
+		}
+		c := mail.Composer{BaseURL: "https://portal.example", Product: "Kundenportal", Contact: "k@example.de"}
+		notice := c.InactiveNotices(now.AddDate(0, 0, 30), c.BaseURL+"/anmelden")
+		want := notice("x@example.de")
+		if n, err := db.NotifyInactive(ctx, day("2019-01-01"), now.AddDate(0, 0, 30), now, func(to, _ string) mail.Message { return notice(to) }); err != nil || n != store.Batch+1 {
+			t.Fatalf("notified %d, %v", n, err)
+		}
+		// A mail queued on its own keeps its body in its row.
+		own := mail.Message{To: "einzeln@example.de", Subject: "Einzeln", Text: "Nur hier.\n", HTML: "<p>Nur hier.</p>"}
+		if _, err := db.Q().Enqueue(ctx, 0, own, now.Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if c := rawCount(t, url, "SELECT count(*) FROM mail_bodies"); c != 1 {
+			t.Errorf("%d shared bodies, want 1 for the whole run", c)
+		}
+		if c := rawCount(t, url, "SELECT count(*) FROM outbox WHERE body_id IS NOT NULL AND text_body = '' AND html_body = ''"); c != store.Batch+1 {
+			t.Errorf("%d notices point to the shared body, want %d", c, store.Batch+1)
+		}
+		recent, err := store.Outbox{DB: db, Keep: true}.RecentMails(ctx, store.Batch+10)
+		if err != nil || len(recent) != store.Batch+2 {
+			t.Fatalf("recent: %d, %v", len(recent), err)
+		}
+		for _, m := range recent {
+			if m.To != own.To && (m.Text != want.Text || m.HTML != want.HTML || m.Subject != want.Subject) {
+				t.Fatalf("the outbox page shows %q %q", m.Subject, m.Text)
+			}
+		}
+		seen := map[string]bool{}
+		for {
+			m, ok, err := store.Outbox{DB: db}.Claim(ctx, now.Add(time.Minute), time.Minute)
+			if err != nil || !ok {
+				break
+			}
+			body := want
+			if m.To == own.To {
+				body = own
+			}
+			if m.Text != body.Text || m.HTML != body.HTML || m.Subject != body.Subject {
+				t.Fatalf("claimed %s: %q %q", m.To, m.Subject, m.Text)
+			}
+			seen[m.To] = true
+			if err := (store.Outbox{DB: db}).MarkSent(ctx, m.ID, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(seen) != store.Batch+2 {
+			t.Errorf("claimed %d mails, want %d", len(seen), store.Batch+2)
+		}
+		if c := rawCount(t, url, "SELECT count(*) FROM outbox WHERE body_id IS NOT NULL OR text_body <> ''"); c != 0 {
+			t.Errorf("%d sent mails still hold or point to a body", c)
+		}
+	})
 }

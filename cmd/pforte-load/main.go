@@ -7,10 +7,12 @@
 //	go run ./cmd/pforte-load -url http://127.0.0.1:8080 -email a@example.de -password '…' \
 //	    -argon2 m=19456,t=2,p=1 -pid $(pidof pforte)
 //
-// The account must exist and be confirmed. The portal throttles logins
-// per account, so for the login runs -email may hold a %d: client i signs
-// in as that address with i (0 to the most clients - 1, same password);
-// /konto uses the account of client 0. the portal should run with
+// The account must exist and be confirmed (-register first registers
+// and confirms those that can not sign in, through the development
+// outbox). The portal throttles logins per account, so for the login
+// runs -email may hold a %d: client i signs in as that address with i
+// (0 to the most clients - 1, same password); /konto uses the account of
+// client 0. The portal should run with
 // PFORTE_RATE_LIMITS=off (else the load meets the per-client limits) and
 // -argon2 must be its PFORTE_ARGON2. With -pid (a process on this
 // machine) it also reads the server's CPU time per login and its peak
@@ -63,6 +65,7 @@ type options struct {
 	loginClients                 []int
 	duration                     time.Duration
 	pid                          int
+	register                     bool
 	soak                         soakOptions
 }
 
@@ -77,6 +80,7 @@ func parse(args []string) (options, error) {
 	logins := fs.String("login-clients", "8,64", "concurrent clients for logins (comma-separated runs)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each run")
 	fs.IntVar(&o.pid, "pid", 0, "the portal's process id, to read its CPU time and peak RSS from /proc")
+	fs.BoolVar(&o.register, "register", false, "first register and confirm the -email accounts that can not sign in yet (needs the development outbox)")
 	fs.DurationVar(&o.soak.duration, "soak", 0, "instead of the measurements, a soak of this length (mixed load at a steady rate)")
 	fs.DurationVar(&o.soak.every, "soak-every", time.Minute, "soak: interval between two samples of the server")
 	fs.Float64Var(&o.soak.pages, "soak-pages", 20, "soak: GET /konto per second")
@@ -120,6 +124,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("-argon2: %w", err)
 	}
 	transport := &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}
+	if o.register {
+		p := &portal{url: o.url, transport: transport}
+		p.devMail = p.hasDevMail()
+		var emails []string
+		for i := range slices.Max(o.loginClients) {
+			emails = append(emails, address(o, i))
+		}
+		if err := p.ensureAccounts(slices.Compact(emails), o.password); err != nil {
+			return err
+		}
+	}
 	jar, _ := cookiejar.New(nil)
 	signedIn := &http.Client{Transport: transport, Jar: jar, CheckRedirect: noRedirect}
 	if err := login(signedIn, o, 0); err != nil {
@@ -177,11 +192,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 func login(c *http.Client, o options, i int) error {
-	email := o.email
-	if strings.Contains(email, "%d") {
-		email = fmt.Sprintf(email, i)
+	return (&portal{url: o.url}).login(c, address(o, i), o.password)
+}
+
+// address is the account of login client i: -email, with i for a %d.
+func address(o options, i int) string {
+	if strings.Contains(o.email, "%d") {
+		return fmt.Sprintf(o.email, i)
 	}
-	return (&portal{url: o.url}).login(c, email, o.password)
+	return o.email
 }
 
 func get(c *http.Client, u string) ([]byte, error) {

@@ -77,11 +77,11 @@ func (p *portal) signIn(c *http.Client, email, password string) error {
 	return err
 }
 
-// register registers email and, with the development outbox, confirms
-// it with the link of the mail.
-func (p *portal) register(email string) error {
+// register registers email with password and, with the development
+// outbox, confirms it with the link of the mail.
+func (p *portal) register(email, password string) error {
 	c := p.client()
-	form := url.Values{"email": {email}, "password": {soakPassword}, "password_repeat": {soakPassword}}
+	form := url.Values{"email": {email}, "password": {password}, "password_repeat": {password}}
 	if _, err := p.post(c, "/registrieren", form, http.StatusOK, http.StatusSeeOther); err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (p *portal) register(email string) error {
 // development outbox, confirmation, login, password reset by mail and
 // login with the new password.
 func (p *portal) journey(email string) error {
-	if err := p.register(email); err != nil || !p.devMail {
+	if err := p.register(email, soakPassword); err != nil || !p.devMail {
 		return err
 	}
 	c := p.client()
@@ -173,6 +173,23 @@ func mailLink(page, email, path string) *url.URL {
 func (p *portal) hasDevMail() bool {
 	_, err := get(p.client(), p.url+"/entwicklung/post")
 	return err == nil
+}
+
+// ensureAccounts signs in as each address, and registers and confirms
+// those that can not sign in yet (through the development outbox).
+func (p *portal) ensureAccounts(emails []string, password string) error {
+	if !p.devMail {
+		return errors.New("-register needs the development outbox: pforte serve without PFORTE_SMTP_URL, reached from this machine")
+	}
+	for _, e := range emails {
+		if p.login(p.client(), e, password) == nil {
+			continue
+		}
+		if err := p.register(e, password); err != nil {
+			return fmt.Errorf("registering %s: %w", e, err)
+		}
+	}
+	return nil
 }
 
 var errNoAccounts = errors.New("-email and -password are needed (without them the soak registers its own accounts, which needs the development outbox: pforte serve without PFORTE_SMTP_URL, reached from this machine)")

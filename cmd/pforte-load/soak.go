@@ -118,7 +118,7 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 	p := &portal{url: o.url, transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	p.devMail = p.hasDevMail()
 	run := time.Now().Unix()
-	address := func(what string, n int) string { return fmt.Sprintf("soak-%d-%s%d@example.de", run, what, n) }
+	newAddress := func(what string, n int) string { return fmt.Sprintf("soak-%d-%s%d@example.de", run, what, n) }
 
 	// The login accounts: -email's, or registered here.
 	email, pw := o.email, o.password
@@ -128,17 +128,12 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 		}
 		email, pw = fmt.Sprintf("soak-%d-login%%d@example.de", run), soakPassword
 		for i := range s.accounts {
-			if err := p.register(fmt.Sprintf(email, i)); err != nil {
+			if err := p.register(fmt.Sprintf(email, i), pw); err != nil {
 				return fmt.Errorf("registering the login accounts: %w", err)
 			}
 		}
 	}
-	account := func(i int) string {
-		if strings.Contains(email, "%d") {
-			return fmt.Sprintf(email, i%s.accounts)
-		}
-		return email
-	}
+	account := func(i int) string { return address(options{email: email}, i%s.accounts) }
 
 	// One signed-in browser per account serves the pages.
 	browsers := make([]*http.Client, s.accounts)
@@ -161,7 +156,7 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 			_, err := p.post(c, "/abmelden", nil, http.StatusSeeOther)
 			return err
 		}},
-		{name: "members", rate: s.members, do: func(n int) error { return p.journey(address("member", n)) }},
+		{name: "members", rate: s.members, do: func(n int) error { return p.journey(newAddress("member", n)) }},
 	}
 
 	server := &serverStats{url: o.url, pid: o.pid, token: s.metricsToken, client: p.client()}

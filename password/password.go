@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,6 +95,9 @@ type Hasher struct {
 
 	legacyMu      sync.Mutex
 	legacyDummies map[int][]byte // bcrypt hashes of a dummy password, by cost
+
+	mu   sync.Mutex
+	dead []uint64 // of each finished hash not yet surely collected: the completed collections then
 }
 
 // NewHasher returns a Hasher that runs at most concurrent hashes at once.
@@ -117,16 +121,48 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 // release frees a slot after an argon2id hash. x/crypto/argon2 allocates
 // Params.Memory afresh on every call and offers no way to pass a buffer,
-// so the garbage collector is asked to take back the finished hash's
-// memory before the slot is given to the next hash: the heap then holds at
-// most one hash's memory per slot and the next hash reuses those pages,
-// instead of the collector's pacing letting dead hashes pile up to twice
-// the live heap (620–670 MiB at m=65536 and four slots before). The
-// collection marks only the small live heap (hash memory holds no
-// pointers): about a millisecond against tens of milliseconds of hashing.
+// so left to itself the collector's pacing lets dead hashes pile up to
+// twice the live heap (620–670 MiB at m=65536 and four slots). So release
+// asks the garbage collector to take the finished hashes' memory back
+// before the slot goes to the next hash — but only once more of them wait
+// than fit into garbageRoom: a collection costs 10–40 ms of CPU (its mark
+// workers), as much as a hash, and one after every hash made a login cost
+// 1.4–1.9 hashes. The heap then holds at most every slot's hash and
+// garbageRoom of finished ones, besides the portal's own objects.
 func (h *Hasher) release() {
-	runtime.GC()
+	h.mu.Lock()
+	now := gcCycles()
+	waiting := h.dead[:0]
+	for _, c := range h.dead {
+		// A collection that started after a hash ended takes its
+		// memory: two completed cycles later at the latest.
+		if now < c+2 {
+			waiting = append(waiting, c)
+		}
+	}
+	h.dead = append(waiting, now)
+	if uint64(len(h.dead))*h.hashBytes() > garbageRoom {
+		runtime.GC()
+		h.dead = h.dead[:0]
+	}
+	h.mu.Unlock()
 	<-h.slots
+}
+
+// garbageRoom is how much memory of finished hashes may wait for the
+// collector (none at m=65536, two hashes at the default m=19456).
+const garbageRoom = 48 << 20
+
+func (h *Hasher) hashBytes() uint64 { return uint64(h.Params.Memory) << 10 }
+
+// gcCycles counts the garbage collections completed so far.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 func (h *Hasher) hash(pw string, salt []byte) string {

@@ -72,7 +72,7 @@ func TestEndingSessionsQueuesLogouts(t *testing.T) {
 				return err
 			},
 			"PurgeBatch": func(int64, string) error {
-				return db.Tx(ctx, func(tx *store.Tx) error { _, err := tx.PurgeBatch(ctx, now.Add(time.Minute), 10, now); return err })
+				return db.Tx(ctx, func(tx *store.Tx) error { _, err := tx.PurgeBatch(ctx, now.Add(time.Minute), 0, 10, now); return err })
 			},
 		}
 		for name, end := range ends {

@@ -155,12 +155,16 @@ func (tx *Tx) EachInactive(ctx context.Context, cutoff time.Time, fn func(Inacti
 	return rows.Err()
 }
 
-// PurgeBatch deletes up to limit accounts inactive since before cutoff and
-// returns them, as deleteAccounts does. The audit log keeps one "purged"
-// entry per account with its id only; older entries of the account kept
-// only its id anyway.
-func (tx *Tx) PurgeBatch(ctx context.Context, cutoff time.Time, limit int, now time.Time) ([]InactiveAccount, error) {
-	gone, err := tx.deleteAccounts(ctx, `SELECT id FROM accounts WHERE `+inactive+` ORDER BY id LIMIT $2`, cutoff.UnixMilli(), limit)
+// PurgeBatch deletes up to limit accounts after the id after inactive
+// since before cutoff and returns them, as deleteAccounts does. The audit
+// log keeps one "purged" entry per account with its id only; older
+// entries of the account kept only its id anyway. A purge goes on after
+// the last id of the batch before: from the first id each batch would
+// pass every account an earlier one deleted (PostgreSQL keeps their index
+// entries until the next vacuum), quadratic in the purge.
+func (tx *Tx) PurgeBatch(ctx context.Context, cutoff time.Time, after int64, limit int, now time.Time) ([]InactiveAccount, error) {
+	gone, err := tx.deleteAccounts(ctx, `SELECT id FROM accounts WHERE `+inactive+` AND id > $2 ORDER BY id LIMIT $3`,
+		cutoff.UnixMilli(), after, limit)
 	if err != nil || len(gone) == 0 {
 		return nil, err
 	}
@@ -237,12 +241,13 @@ func (db *DB) PurgeInactive(ctx context.Context, cutoff, now time.Time) (int, er
 // the batches it lets the portal's writers in (see yield).
 func (db *DB) PurgeInBatches(ctx context.Context, cutoff, now time.Time, onBatch func(n int, took time.Duration)) (int, error) {
 	total := 0
+	var after int64
 	for {
 		var gone []InactiveAccount
 		start := time.Now()
 		err := db.Tx(ctx, func(tx *Tx) error {
 			var err error
-			gone, err = tx.PurgeBatch(ctx, cutoff, Batch, now)
+			gone, err = tx.PurgeBatch(ctx, cutoff, after, Batch, now)
 			return err
 		})
 		took := time.Since(start)
@@ -253,6 +258,9 @@ func (db *DB) PurgeInBatches(ctx context.Context, cutoff, now time.Time, onBatch
 		if err != nil || len(gone) < Batch {
 			return total, err
 		}
+		for _, a := range gone {
+			after = max(after, a.ID)
+		}
 		if err := db.yield(ctx, took); err != nil {
 			return total, err
 		}
@@ -260,10 +268,13 @@ func (db *DB) PurgeInBatches(ctx context.Context, cutoff, now time.Time, onBatch
 }
 
 // unwarned lists up to limit accounts after the id after, inactive since
-// before cutoff, that have no notice for cutoff yet.
+// before cutoff, that have no notice for cutoff yet. The notices' "> after"
+// is implied but not seen by PostgreSQL's planner, which otherwise merges
+// with every notice of the run from the first: quadratic in the run.
 func (tx *Tx) unwarned(ctx context.Context, cutoff time.Time, after int64, limit int) ([]InactiveAccount, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, email, language FROM accounts WHERE `+inactive+` AND id > $2
-		AND NOT EXISTS (SELECT 1 FROM inactive_notices n WHERE n.account_id = accounts.id AND n.cutoff = $1)
+		AND NOT EXISTS (SELECT 1 FROM inactive_notices n WHERE n.account_id = accounts.id AND n.cutoff = $1
+			AND n.account_id > $2)
 		ORDER BY id LIMIT $3`, cutoff.UnixMilli(), after, limit)
 	if err != nil {
 		return nil, err

@@ -130,7 +130,18 @@ func (h *Hasher) acquire(ctx context.Context) error {
 // 1.4–1.9 hashes. The heap then holds at most every slot's hash and
 // garbageRoom of finished ones, besides the portal's own objects.
 func (h *Hasher) release() {
+	if h.mustCollect() {
+		runtime.GC() // outside the lock: releases at the same time share a collection
+	}
+	<-h.slots
+}
+
+// mustCollect counts the finished hash and tells whether more finished
+// hashes wait than fit into garbageRoom; if so, they are the caller's to
+// collect.
+func (h *Hasher) mustCollect() bool {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	now := gcCycles()
 	waiting := h.dead[:0]
 	for _, c := range h.dead {
@@ -141,12 +152,11 @@ func (h *Hasher) release() {
 		}
 	}
 	h.dead = append(waiting, now)
-	if uint64(len(h.dead))*h.hashBytes() > garbageRoom {
-		runtime.GC()
-		h.dead = h.dead[:0]
+	if uint64(len(h.dead))*h.hashBytes() <= garbageRoom {
+		return false
 	}
-	h.mu.Unlock()
-	<-h.slots
+	h.dead = h.dead[:0]
+	return true
 }
 
 // garbageRoom is how much memory of finished hashes may wait for the

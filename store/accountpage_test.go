@@ -160,3 +160,41 @@ func TestSessionPageEqualsSeparateQueries(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkAccountPage compares the account page's one query with the
+// five separate queries it replaced (session with account, businesses,
+// PIN requests, previous login, services):
+//
+//	CI=true go test -run '^$' -bench AccountPage ./store
+func BenchmarkAccountPage(b *testing.B) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		b.Run(dialect, func(b *testing.B) {
+			url := storetest.SQLiteURL(b)
+			if dialect == "postgres" {
+				url = storetest.PostgresURL(b)
+			}
+			db, ctx, now := storetest.Open(b, url), context.Background(), time.Now()
+			a := &pforte.Account{Email: "seite@example.de", CreatedAt: now}
+			db.Q().CreateAccount(ctx, a)
+			db.Q().CreateSession(ctx, store.StoredSession{Hash: "h", AccountID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)})
+			since := now.Add(-time.Hour)
+			b.Run("one-query", func(b *testing.B) {
+				for b.Loop() {
+					if _, _, _, err := db.Q().SessionPage(ctx, "h", since); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("five-queries", func(b *testing.B) {
+				for b.Loop() {
+					q := db.Q()
+					q.SessionWithAccount(ctx, "h")
+					q.LinkedBusinesses(ctx, a.ID)
+					q.OwnPINRequests(ctx, a.ID, since)
+					q.PreviousLogin(ctx, a.ID)
+					q.LaunchableClients(ctx)
+				}
+			})
+		})
+	}
+}

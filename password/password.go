@@ -126,9 +126,8 @@ func (h *Hasher) acquire(ctx context.Context) error {
 // asks the garbage collector to take the finished hashes' memory back
 // before the slot goes to the next hash — but only once more of them wait
 // than fit into garbageRoom: a collection costs 10–40 ms of CPU (its mark
-// workers), as much as a hash, and one after every hash made a login cost
-// 1.4–1.9 hashes. The heap then holds at most every slot's hash and
-// garbageRoom of finished ones, besides the portal's own objects.
+// workers), as much as a hash. The heap then holds at most every slot's
+// hash and garbageRoom of finished ones, besides the portal's own objects.
 func (h *Hasher) release() {
 	if h.mustCollect() {
 		runtime.GC() // outside the lock: releases at the same time share a collection
@@ -160,8 +159,10 @@ func (h *Hasher) mustCollect() bool {
 }
 
 // garbageRoom is how much memory of finished hashes may wait for the
-// collector (none at m=65536, two hashes at the default m=19456).
-const garbageRoom = 48 << 20
+// collector: one hash at the default m=19456, none at m=65536. With the
+// portal's own 50–70 MiB that keeps the peak RSS within the hashes in
+// flight and 100 MiB (48 MiB let it reach 205 MiB at the default, 29 over).
+const garbageRoom = 24 << 20
 
 func (h *Hasher) hashBytes() uint64 { return uint64(h.Params.Memory) << 10 }
 

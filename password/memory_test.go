@@ -3,9 +3,6 @@ package password
 import (
 	"context"
 	"os"
-	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,39 +70,5 @@ func TestHashMemoryBounded(t *testing.T) {
 	t.Logf("peak RSS %.0f MiB at %d concurrent logins, %s, %d slots (limit %.0f MiB)", peak, logins, p, slots, limit)
 	if peak > limit {
 		t.Fatalf("peak RSS %.0f MiB, want at most %.0f MiB", peak, limit)
-	}
-}
-
-// TestHashesShareCollections: a hash no longer forces a garbage
-// collection of its own while the memory of the finished ones fits into
-// garbageRoom (a collection costs about as much CPU as a hash), and with
-// the collector's own pacing off the forced ones alone keep the heap
-// within the hashes in flight and garbageRoom.
-func TestHashesShareCollections(t *testing.T) {
-	p := Params{Memory: 8 * 1024, Time: 1, Threads: 1}
-	h := NewHasher(p, 2)
-	read := func(name string) uint64 {
-		s := []metrics.Sample{{Name: name}}
-		metrics.Read(s)
-		return s[0].Value.Uint64()
-	}
-	runtime.GC()
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	base, before := read("/memory/classes/heap/objects:bytes"), read("/gc/cycles/forced:gc-cycles")
-	const hashes = 30
-	var most uint64
-	for range hashes {
-		if _, err := h.Hash(context.Background(), "Kiefer+Wolke83Blau"); err != nil {
-			t.Fatal(err)
-		}
-		most = max(most, read("/memory/classes/heap/objects:bytes"))
-	}
-	n := read("/gc/cycles/forced:gc-cycles") - before
-	t.Logf("%d hashes of %s: %d forced collections, heap objects at most %d MiB over the start", hashes, p, n, (most-base)>>20)
-	if n > hashes/3 {
-		t.Errorf("%d forced collections for %d hashes: one per hash or nearly", n, hashes)
-	}
-	if bound := base + uint64(cap(h.slots))*h.hashBytes() + garbageRoom + 4<<20; most > bound {
-		t.Errorf("heap objects reached %d MiB, want at most %d MiB", most>>20, bound>>20)
 	}
 }

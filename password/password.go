@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,9 +94,6 @@ type Hasher struct {
 
 	legacyMu      sync.Mutex
 	legacyDummies map[int][]byte // bcrypt hashes of a dummy password, by cost
-
-	mu   sync.Mutex
-	dead []uint64 // of each finished hash not yet surely collected: the completed collections then
 }
 
 // NewHasher returns a Hasher that runs at most concurrent hashes at once.
@@ -121,59 +117,16 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 // release frees a slot after an argon2id hash. x/crypto/argon2 allocates
 // Params.Memory afresh on every call and offers no way to pass a buffer,
-// so left to itself the collector's pacing lets dead hashes pile up to
-// twice the live heap (620–670 MiB at m=65536 and four slots). So release
-// asks the garbage collector to take the finished hashes' memory back
-// before the slot goes to the next hash — but only once more of them wait
-// than fit into garbageRoom: a collection costs 10–40 ms of CPU (its mark
-// workers), as much as a hash. The heap then holds at most every slot's
-// hash and garbageRoom of finished ones, besides the portal's own objects.
+// so the garbage collector is asked to take back the finished hash's
+// memory before the slot is given to the next hash: the heap then holds at
+// most one hash's memory per slot and the next hash reuses those pages,
+// instead of the collector's pacing letting dead hashes pile up to twice
+// the live heap (620–670 MiB at m=65536 and four slots before). The
+// collection marks only the small live heap (hash memory holds no
+// pointers): about a millisecond against tens of milliseconds of hashing.
 func (h *Hasher) release() {
-	if h.mustCollect() {
-		runtime.GC() // outside the lock: releases at the same time share a collection
-	}
+	runtime.GC()
 	<-h.slots
-}
-
-// mustCollect counts the finished hash and tells whether more finished
-// hashes wait than fit into garbageRoom; if so, they are the caller's to
-// collect.
-func (h *Hasher) mustCollect() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	now := gcCycles()
-	waiting := h.dead[:0]
-	for _, c := range h.dead {
-		// A collection that started after a hash ended takes its
-		// memory: two completed cycles later at the latest.
-		if now < c+2 {
-			waiting = append(waiting, c)
-		}
-	}
-	h.dead = append(waiting, now)
-	if uint64(len(h.dead))*h.hashBytes() <= garbageRoom {
-		return false
-	}
-	h.dead = h.dead[:0]
-	return true
-}
-
-// garbageRoom is how much memory of finished hashes may wait for the
-// collector: one hash at the default m=19456, none at m=65536. With the
-// portal's own 50–70 MiB that keeps the peak RSS within the hashes in
-// flight and 100 MiB (48 MiB let it reach 205 MiB at the default, 29 over).
-const garbageRoom = 24 << 20
-
-func (h *Hasher) hashBytes() uint64 { return uint64(h.Params.Memory) << 10 }
-
-// gcCycles counts the garbage collections completed so far.
-func gcCycles() uint64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return s[0].Value.Uint64()
 }
 
 func (h *Hasher) hash(pw string, salt []byte) string {

@@ -3,7 +3,9 @@ package business
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,12 +86,12 @@ func TestImportIsIdempotentAndUpdatesAddresses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, url string) {
 		f, ctx := setup(t, url), context.Background()
 		list, _ := ParseRegister(strings.NewReader(register))
-		if res, err := f.svc.Import(ctx, list); err != nil || res != (ImportResult{Unchanged: 2, Done: 2}) {
+		if res, err := f.svc.Import(ctx, list); err != nil || res != (ImportResult{Unchanged: 2}) {
 			t.Fatalf("re-import: %+v %v", res, err)
 		}
 		list[1].Street = "Neuer Weg 1"
 		list = append(list, pforte.Business{Number: "9", Name: "Neu", Street: "W", Postcode: "1", City: "X"})
-		if res, err := f.svc.Import(ctx, list); err != nil || res != (ImportResult{Created: 1, Updated: 1, Unchanged: 1, Done: 3}) {
+		if res, err := f.svc.Import(ctx, list); err != nil || res != (ImportResult{Created: 1, Updated: 1, Unchanged: 1}) {
 			t.Fatalf("changed import: %+v %v", res, err)
 		}
 		if b, _ := f.db.Q().BusinessByNumber(ctx, "4712"); b.Street != "Neuer Weg 1" {
@@ -457,4 +459,62 @@ func TestRenderLetters(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestImportAllOrNothing: a register whose last business the database
+// refuses leaves every business as it was, on both databases (CONTRACT
+// §1: nothing half-imported), and audits no import.
+func TestImportAllOrNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		f := setup(t, url)
+		ctx := context.Background()
+		raw := rawDB(t, url)
+		if strings.HasPrefix(url, "sqlite:") {
+			mustExec(t, raw, `CREATE TRIGGER refuse_9999 BEFORE INSERT ON businesses WHEN NEW.number = '9999'
+				BEGIN SELECT RAISE(ABORT, 'refused'); END`)
+		} else {
+			mustExec(t, raw, `CREATE FUNCTION refuse_9999() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN IF NEW.number = '9999' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$`)
+			mustExec(t, raw, `CREATE TRIGGER refuse_9999 BEFORE INSERT ON businesses FOR EACH ROW EXECUTE FUNCTION refuse_9999()`)
+		}
+		before, _ := f.db.Q().AuditLog(ctx, store.AuditFilter{Event: pforte.EventBusinessesImported})
+		list := []pforte.Business{{Number: "4712", Name: "Zimmerei Neu", Street: "Am Hang 3", Postcode: "97070", City: "Würzburg"}}
+		for i := range 2 * store.Batch {
+			list = append(list, pforte.Business{Number: fmt.Sprintf("7%04d", i), Name: "Betrieb", Street: "Weg 1", Postcode: "97070", City: "Würzburg"})
+		}
+		list = append(list, pforte.Business{Number: "9999", Name: "Kaputt", Street: "Weg 1", Postcode: "97070", City: "Würzburg"})
+		if _, err := f.svc.Import(ctx, list); err == nil {
+			t.Fatal("an import with a refused business succeeded")
+		}
+		if b, _ := f.db.Q().BusinessByNumber(ctx, "4712"); b.Name != "Zimmerei Anders" {
+			t.Errorf("the failed import renamed 4712 to %q", b.Name)
+		}
+		if _, err := f.db.Q().BusinessByNumber(ctx, "70000"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the failed import left 70000: %v", err)
+		}
+		if after, _ := f.db.Q().AuditLog(ctx, store.AuditFilter{Event: pforte.EventBusinessesImported}); len(after) != len(before) {
+			t.Errorf("the failed import was audited: %d entries, before %d", len(after), len(before))
+		}
+	})
+}
+
+func rawDB(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	driver, dsn := "pgx", url
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		driver, dsn = "sqlite", path
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func mustExec(t *testing.T, db *sql.DB, q string) {
+	t.Helper()
+	if _, err := db.Exec(q); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
 }

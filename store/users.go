@@ -24,40 +24,82 @@ const Batch = 500
 // import that inserts any account is audited with its counts. The IDs of
 // accts are not set.
 //
-// On PostgreSQL the import is one transaction: all or nothing. On SQLite
-// each batch commits on its own, so that the portal keeps serving while a
-// large file goes in; if a batch fails, those before it stay (audited as
-// such, and counted in the result) and a new run of the same file imports
-// the rest.
+// All or nothing on both databases (CONTRACT §1: nothing half-imported).
+// On PostgreSQL that is one transaction. On SQLite each batch commits on
+// its own, so that the portal keeps serving while a large file goes in;
+// if a batch fails, the accounts the earlier batches inserted are deleted
+// again (UndoImport) before the error is returned. Only if that, too,
+// fails (the process is killed, the disk stays full) do they stay: the
+// error says how many, and a new run of the same file imports the rest.
 func (db *DB) ImportAccounts(ctx context.Context, accts []pforte.Account, now time.Time) (int, error) {
 	if len(accts) == 0 {
 		return 0, nil
 	}
 	rest, added := accts, 0
+	var inserted []int64
 	total, err := db.InBatches(ctx, true, func(tx *Tx) (int, bool, error) {
 		n := min(len(rest), Batch)
-		k, err := tx.insertAccounts(ctx, rest[:n])
+		ids, err := tx.insertAccounts(ctx, rest[:n])
 		if err != nil {
 			return 0, false, err
 		}
+		k := len(ids)
 		rest, added = rest[n:], added+k
+		if db.dialect == SQLite {
+			inserted = append(inserted, ids...)
+		}
 		if len(rest) > 0 || added == 0 {
 			return k, len(rest) > 0, nil
 		}
 		return k, false, tx.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventImported,
 			Detail: fmt.Sprintf("%d importiert, %d bereits vorhanden", added, len(accts)-added)})
 	})
-	if err != nil && total > 0 {
-		// SQLite: the batches before the failure are in; say so in the log.
-		db.Q().Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventImported,
-			Detail: fmt.Sprintf("%d importiert, dann abgebrochen", total)})
+	if err == nil || total == 0 {
+		return total, err
 	}
-	return total, err
+	// SQLite: the batches before the failure are in. Take them out again,
+	// also when ctx was cancelled (Ctrl-C): the undo is part of the import.
+	undo := context.WithoutCancel(ctx)
+	left, undoErr := db.undoImport(undo, inserted)
+	if undoErr == nil {
+		return 0, err
+	}
+	db.Q().Audit(undo, pforte.AuditEntry{At: now, Event: pforte.EventImported,
+		Detail: fmt.Sprintf("%d importiert, dann abgebrochen", left)})
+	return left, fmt.Errorf("%w (die %d schon importierten Konten ließen sich nicht wieder entfernen: %v)", err, left, undoErr)
+}
+
+// undoImport deletes the accounts of ids that an import inserted, Batch
+// per transaction, and returns how many are left when it fails.
+func (db *DB) undoImport(ctx context.Context, ids []int64) (int, error) {
+	for len(ids) > 0 {
+		n := min(len(ids), Batch)
+		err := db.Tx(ctx, func(tx *Tx) error {
+			var q strings.Builder
+			args := make([]any, n)
+			q.WriteString(`SELECT id FROM accounts WHERE id IN (`)
+			for i, id := range ids[:n] {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				fmt.Fprintf(&q, "$%d", i+1)
+				args[i] = id
+			}
+			q.WriteString(`)`)
+			_, err := tx.deleteAccounts(ctx, q.String(), args...)
+			return err
+		})
+		if err != nil {
+			return len(ids), err
+		}
+		ids = ids[n:]
+	}
+	return 0, nil
 }
 
 // insertAccounts inserts accts in one statement (anonymous placeholders
-// on SQLite, see bulk.go).
-func (tx *Tx) insertAccounts(ctx context.Context, accts []pforte.Account) (int, error) {
+// on SQLite, see bulk.go) and returns the ids of those it inserted.
+func (tx *Tx) insertAccounts(ctx context.Context, accts []pforte.Account) ([]int64, error) {
 	const cols = 9
 	var q strings.Builder
 	q.WriteString(`INSERT INTO accounts (email, role, password_hash, password_set_at, password_expired_at,
@@ -80,13 +122,21 @@ func (tx *Tx) insertAccounts(ctx context.Context, accts []pforte.Account) (int, 
 		args = append(args, a.Email, string(role), a.PasswordHash, ms(a.PasswordSetAt), ms(a.PasswordExpiredAt),
 			a.PreviousHash, ms(a.ConfirmedAt), a.CreatedAt.UnixMilli(), ms(a.LastLoginAt))
 	}
-	q.WriteString(` ON CONFLICT (email) DO NOTHING`)
-	res, err := tx.q.ExecContext(ctx, q.String(), args...)
+	q.WriteString(` ON CONFLICT (email) DO NOTHING RETURNING id`)
+	rows, err := tx.q.QueryContext(ctx, q.String(), args...)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	defer rows.Close()
+	ids := make([]int64, 0, len(accts))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // placeholders writes "($first, …, $first+n-1)".

@@ -46,10 +46,6 @@ func businessesCmd(ctx context.Context, args []string, getenv func(string) strin
 	}
 	defer a.close()
 	res, err := a.businesses.Import(ctx, list)
-	if err != nil && res.Done > 0 {
-		return fmt.Errorf("%s: nach %d von %d Betrieben abgebrochen (ein neuer Aufruf mit derselben Datei importiert den Rest): %w",
-			args[1], res.Done, len(list), err)
-	}
 	if err != nil {
 		return fmt.Errorf("%s: nichts importiert: %w", args[1], err)
 	}

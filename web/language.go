@@ -116,11 +116,20 @@ func scriptTextsOf(cat *locale.Catalog) (map[locale.Lang]template.JS, error) {
 	return out, nil
 }
 
-// codesIn is the one list of codes with titles and remedies in lang.
+// codesIn is the one list of codes with titles and remedies in lang,
+// shared by every page (read only).
 func (s *Server) codesIn(lang locale.Lang) []pforte.CodeInfo {
+	if c, ok := s.codes[lang]; ok {
+		return c
+	}
+	return s.codes[locale.German]
+}
+
+// codesOf translates the one list of codes into lang.
+func codesOf(cat *locale.Catalog, lang locale.Lang) []pforte.CodeInfo {
 	out := make([]pforte.CodeInfo, len(pforte.Codes))
 	for i, c := range pforte.Codes {
-		out[i] = s.catalog.Info(lang, c.Code)
+		out[i] = cat.Info(lang, c.Code)
 	}
 	return out
 }

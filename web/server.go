@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"pforte"
 	"pforte/account"
 	"pforte/business"
 	"pforte/config"
@@ -40,6 +41,9 @@ type Server struct {
 	catalog  *locale.Catalog
 	// scriptTexts are the page scripts' texts per language (JSON).
 	scriptTexts map[locale.Lang]template.JS
+	// codes is the one list of codes with titles and remedies per
+	// language, worked out once (see codesIn).
+	codes map[locale.Lang][]pforte.CodeInfo
 
 	businesses *business.Service
 	mfa        *mfa.Service
@@ -96,6 +100,10 @@ func New(d Deps) (http.Handler, error) {
 	}
 	if s.scriptTexts, err = scriptTextsOf(cat); err != nil {
 		return nil, err
+	}
+	s.codes = map[locale.Lang][]pforte.CodeInfo{}
+	for _, l := range locale.Langs {
+		s.codes[l] = codesOf(cat, l)
 	}
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err

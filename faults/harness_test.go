@@ -35,7 +35,11 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(dir)
 		binary = filepath.Join(dir, "pforte")
-		build := exec.Command("go", "build", "-o", binary, "pforte/cmd/pforte")
+		args := []string{"build", "-o", binary}
+		if os.Getenv("PFORTE_FAULTS_RACE") != "" {
+			args = append(args, "-race") // the race detector in the program under test
+		}
+		build := exec.Command("go", append(args, "pforte/cmd/pforte")...)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "building pforte:", err)
@@ -112,6 +116,8 @@ type instance struct {
 	cmd    *exec.Cmd
 	stderr *syncBuffer
 	done   chan error
+	// ended is set by Kill and Stop: an end the test asked for.
+	ended bool
 }
 
 // startInstance runs `pforte serve` with env (PFORTE_ADDR and
@@ -128,13 +134,20 @@ func startInstance(t testing.TB, env map[string]string) *instance {
 	}
 	in := &instance{t: t, URL: "http://" + env["PFORTE_ADDR"], env: env, stderr: &syncBuffer{}}
 	in.start()
-	t.Cleanup(func() { in.Stop() })
+	t.Cleanup(func() {
+		if ended, err := in.Ended(); ended && !in.ended {
+			t.Errorf("pforte serve ended by itself (%v):\n%s", err, in.Log())
+			return
+		}
+		in.Stop()
+	})
 	return in
 }
 
 func (in *instance) start() {
 	t := in.t
 	t.Helper()
+	in.ended = false
 	in.cmd = exec.Command(binary, "serve")
 	in.cmd.Env = environ(in.env)
 	in.cmd.Stdout = in.stderr
@@ -183,6 +196,7 @@ func (in *instance) Restart() { in.t.Helper(); in.start() }
 // Kill ends the process with SIGKILL, as a crash would, and waits for it.
 func (in *instance) Kill() {
 	in.t.Helper()
+	in.ended = true
 	if in.cmd.ProcessState != nil {
 		return
 	}
@@ -195,6 +209,7 @@ func (in *instance) Kill() {
 // when it does not end within 30 s or ends with an error.
 func (in *instance) Stop() {
 	in.t.Helper()
+	in.ended = true
 	select {
 	case err := <-in.done:
 		in.done <- err
@@ -211,6 +226,18 @@ func (in *instance) Stop() {
 	case <-time.After(30 * time.Second):
 		_ = in.cmd.Process.Signal(syscall.SIGKILL)
 		in.t.Errorf("pforte serve did not stop within 30 s\n%s", in.stderr.String())
+	}
+}
+
+// Ended reports whether the process has ended (without Kill or Stop of
+// the test: a crash) and with what.
+func (in *instance) Ended() (bool, error) {
+	select {
+	case err := <-in.done:
+		in.done <- err
+		return true, err
+	default:
+		return false, nil
 	}
 }
 

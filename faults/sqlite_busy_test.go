@@ -106,6 +106,9 @@ func TestSQLiteBusyUnderOperatorCommands(t *testing.T) {
 	cancel()
 	wg.Wait()
 
+	if ended, err := in.Ended(); ended {
+		t.Fatalf("pforte serve ended during the run: %v\n%s", err, in.Log())
+	}
 	cmdErrs.Range(func(k, v any) bool {
 		t.Errorf("pforte %s failed: %s", k, v)
 		return true

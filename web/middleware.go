@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -339,4 +341,55 @@ func staticFiles(fsys fs.FS) http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		files.ServeHTTP(w, r)
 	})
+}
+
+// protocolUnavailable turns a 500 of the services' protocol endpoints
+// (token, userinfo, revocation, introspection, keys; answered by the
+// OpenID library as server_error) into 503 with Retry-After when the
+// database does not answer: the service's software may then simply try
+// again, as a member is told on the 503 page unavailable. The answers are
+// small JSON, so they are held back until it is known which to send.
+func (s *Server) protocolUnavailable(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		held := &heldWriter{header: http.Header{}}
+		next.ServeHTTP(held, r)
+		if held.status == http.StatusInternalServerError && s.ready(context.WithoutCancel(r.Context())) != nil {
+			s.log.Error("database unavailable", "route", r.Pattern)
+			h := w.Header()
+			h.Set("Content-Type", "application/json")
+			h.Set("Cache-Control", "no-store")
+			h.Set("Retry-After", strconv.Itoa(pforte.UnavailableRetry))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte(`{"error":"temporarily_unavailable","error_description":"the database does not answer; try again shortly"}`))
+			return
+		}
+		for k, v := range held.header {
+			w.Header()[k] = v
+		}
+		if held.status == 0 {
+			held.status = http.StatusOK
+		}
+		w.WriteHeader(held.status)
+		w.Write(held.body.Bytes())
+	})
+}
+
+// heldWriter keeps an answer instead of sending it.
+type heldWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *heldWriter) Header() http.Header { return w.header }
+func (w *heldWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+func (w *heldWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
 }

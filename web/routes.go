@@ -78,16 +78,16 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/verwaltung/", s.requireSession(s.console))
 	// Services: Pforte as OpenID Provider (package oidc).
 	if s.oidc != nil {
-		proto := s.withClientAddr(s.oidc.Handler())
+		proto := s.protocolUnavailable(s.withClientAddr(s.oidc.Handler()))
 		mux.Handle("GET "+oidc.PathDiscovery, s.oidc.Discovery())
 		mux.Handle("GET "+oidc.PathKeys, proto)
 		mux.Handle("GET "+oidc.PathAuthorize, s.withClientAddr(s.handleAuthorize()))
 		mux.Handle("GET "+oidc.PathLogin, s.handleServiceLogin())
-		mux.Handle("POST "+oidc.PathToken, s.withClientAddr(s.oidc.Token()))
-		mux.Handle("GET "+oidc.PathUserinfo, s.oidc.Userinfo())
-		mux.Handle("POST "+oidc.PathUserinfo, s.oidc.Userinfo())
+		mux.Handle("POST "+oidc.PathToken, s.protocolUnavailable(s.withClientAddr(s.oidc.Token())))
+		mux.Handle("GET "+oidc.PathUserinfo, s.protocolUnavailable(s.oidc.Userinfo()))
+		mux.Handle("POST "+oidc.PathUserinfo, s.protocolUnavailable(s.oidc.Userinfo()))
 		mux.Handle("POST "+oidc.PathRevoke, proto)
-		mux.Handle("POST "+oidc.PathIntrospect, s.withClientAddr(s.oidc.Introspection()))
+		mux.Handle("POST "+oidc.PathIntrospect, s.protocolUnavailable(s.withClientAddr(s.oidc.Introspection())))
 		// CORS preflights of browser-based services (op answers them).
 		for _, path := range []string{oidc.PathToken, oidc.PathUserinfo, oidc.PathRevoke, oidc.PathKeys} {
 			mux.Handle("OPTIONS "+path, proto)

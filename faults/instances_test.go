@@ -44,23 +44,11 @@ func newRoundRobin(urls ...string) *roundRobin {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-// answer is a response as the test reads it.
+// answer is a reply (members_test.go) with the instance that gave it.
 type answer struct {
-	Status int
-	Header http.Header
-	Body   string
+	reply
 	// Instance is the base URL that answered.
 	Instance string
-}
-
-var codeAttr = regexp.MustCompile(`data-error-code="([^"]+)"`)
-
-// Code is the page's data-error-code, "" for none.
-func (a answer) Code() string {
-	if m := codeAttr.FindStringSubmatch(a.Body); m != nil {
-		return m[1]
-	}
-	return ""
 }
 
 // to sends one request to the instance base; form nil means GET.
@@ -79,13 +67,8 @@ func (rr *roundRobin) to(base, path string, form url.Values, header ...string) (
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	res, err := rr.c.Do(req)
-	if err != nil {
-		return answer{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return answer{Status: res.StatusCode, Header: res.Header, Body: string(b), Instance: base}, err
+	r, err := do(rr.c, req)
+	return answer{reply: r, Instance: base}, err
 }
 
 // do sends one request to the next instance.

@@ -69,24 +69,18 @@ func (db *DB) ImportAccounts(ctx context.Context, accts []pforte.Account, now ti
 	return left, fmt.Errorf("%w (die %d schon importierten Konten ließen sich nicht wieder entfernen: %v)", err, left, undoErr)
 }
 
-// undoImport deletes the accounts of ids that an import inserted, Batch
-// per transaction, and returns how many are left when it fails.
+// undoImport deletes the accounts of ids that an import inserted on
+// SQLite, Batch per transaction (anonymous placeholders, see bulk.go),
+// and returns how many are left when it fails.
 func (db *DB) undoImport(ctx context.Context, ids []int64) (int, error) {
 	for len(ids) > 0 {
 		n := min(len(ids), Batch)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
 		err := db.Tx(ctx, func(tx *Tx) error {
-			var q strings.Builder
-			args := make([]any, n)
-			q.WriteString(`SELECT id FROM accounts WHERE id IN (`)
-			for i, id := range ids[:n] {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				fmt.Fprintf(&q, "$%d", i+1)
-				args[i] = id
-			}
-			q.WriteString(`)`)
-			_, err := tx.deleteAccounts(ctx, q.String(), args...)
+			_, err := tx.deleteAccounts(ctx, `SELECT id FROM accounts WHERE id IN (`+strings.Repeat("?, ", n-1)+`?)`, args...)
 			return err
 		})
 		if err != nil {

@@ -96,13 +96,14 @@ func (s *Server) handleLoginForm() http.Handler {
 		if len(email) > 254 {
 			email = ""
 		}
-		v := s.loginView(r, email, safeNext(q.Get("next")))
+		next := safeNext(q.Get("next"))
+		v := s.loginView(r, email, next)
 		// Signed in already: say so instead of a form, unless a service
 		// waits for this login (prompt=login or a passed max_age ask for
 		// a fresh one: handleServiceLogin sends such a request here).
 		// A link that led here to a page of the portal goes on to it.
 		if a := s.viewer(r); a != nil && v.ServiceName() == "" {
-			if next := safeNext(q.Get("next")); next != "" {
+			if next != "" {
 				http.Redirect(w, r, next, http.StatusSeeOther)
 				return
 			}

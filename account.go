@@ -162,3 +162,7 @@ type AuditEntry struct {
 	ActorID int64
 	Actor   string
 }
+
+// ClientCLI is the client the audit log records for the operator's
+// commands (`pforte …` on the server), whichever package writes it.
+const ClientCLI = "cli"

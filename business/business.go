@@ -52,7 +52,7 @@ const (
 )
 
 // CLI is the client recorded in the audit log for the operator's commands.
-const CLI = "cli"
+const CLI = pforte.ClientCLI
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 // operator is the audit log's client for the operator's commands.
-const operator = "Befehlszeile"
+const operator = pforte.ClientCLI
 
 // clientID is what a client ID may be: it appears in URLs and logs.
 var clientID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)

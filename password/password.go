@@ -11,14 +11,15 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
+
+	"pforte/password/argon2id"
 )
 
 // Params are the argon2id cost parameters. The defaults follow OWASP's
@@ -86,55 +87,111 @@ func (p Params) String() string {
 const keyLen = 32
 
 // Hasher hashes with Params and bounds how many hashes run at once, since
-// each needs Params.Memory of RAM.
+// each needs Params.Memory of RAM. Each slot keeps its working memory from
+// one hash to the next (argon2id.Memory, outside the Go heap), so hashing
+// leaves no garbage: the process holds at most one hash's memory per slot,
+// and the collector has nothing of it to collect. Memory unused for
+// a minute goes back to the system.
 type Hasher struct {
 	Params Params
-	slots  chan struct{}
+	slots  chan *argon2id.Memory // a slot is free while its memory (nil: none yet) is in the channel
 	dummy  string
+
+	idleMu    sync.Mutex
+	idleTimer *time.Timer
 
 	legacyMu      sync.Mutex
 	legacyDummies map[int][]byte // bcrypt hashes of a dummy password, by cost
 }
+
+// idleRelease is how long the slots' working memory is kept after the last
+// hash: after a burst of logins the process shrinks back.
+var idleRelease = time.Minute
 
 // NewHasher returns a Hasher that runs at most concurrent hashes at once.
 func NewHasher(p Params, concurrent int) *Hasher {
 	if concurrent < 1 {
 		concurrent = 1
 	}
-	h := &Hasher{Params: p, slots: make(chan struct{}, concurrent)}
-	h.dummy = h.hash("pforte-dummy-password", make([]byte, 16))
+	h := &Hasher{Params: p, slots: make(chan *argon2id.Memory, concurrent)}
+	for range concurrent {
+		h.slots <- nil
+	}
+	h.idleTimer = time.AfterFunc(idleRelease, h.releaseIdle)
+	mem, _ := h.acquire(context.Background())
+	h.dummy = h.hash(&mem, "pforte-dummy-password", make([]byte, 16))
+	h.release(mem)
 	return h
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
+// acquire waits for a free slot and returns its working memory.
+func (h *Hasher) acquire(ctx context.Context) (*argon2id.Memory, error) {
 	select {
-	case h.slots <- struct{}{}:
-		return nil
+	case m := <-h.slots:
+		return m, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
-// release frees a slot after an argon2id hash. x/crypto/argon2 allocates
-// Params.Memory afresh on every call and offers no way to pass a buffer,
-// so the garbage collector is asked to take back the finished hash's
-// memory before the slot is given to the next hash: the heap then holds at
-// most one hash's memory per slot and the next hash reuses those pages,
-// instead of the collector's pacing letting dead hashes pile up to twice
-// the live heap (620–670 MiB at m=65536 and four slots before). The
-// collection marks only the small live heap (hash memory holds no
-// pointers): about a millisecond against tens of milliseconds of hashing.
-func (h *Hasher) release() {
-	runtime.GC()
-	<-h.slots
+// release frees the slot, keeping its memory for the next hash; memory
+// grown for a hash with larger parameters than the current ones (an old
+// hash being verified) is given back instead.
+func (h *Hasher) release(m *argon2id.Memory) {
+	if m != nil && len(m.Blocks()) > argon2id.Blocks(h.Params.Memory, h.Params.Threads) {
+		m.Free()
+		m = nil
+	}
+	h.slots <- m
+	h.idleMu.Lock()
+	h.idleTimer.Reset(idleRelease)
+	h.idleMu.Unlock()
 }
 
-func (h *Hasher) hash(pw string, salt []byte) string {
+// releaseIdle gives back the memory of every free slot.
+func (h *Hasher) releaseIdle() {
+	for range cap(h.slots) {
+		select {
+		case m := <-h.slots:
+			if m != nil {
+				m.Free()
+			}
+			h.slots <- nil
+		default:
+			return
+		}
+	}
+}
+
+// Close gives back the memory of every free slot now, instead of after
+// idleRelease (a process that stops, or a test, need not wait). The
+// Hasher still works after, taking memory anew.
+func (h *Hasher) Close() {
+	h.idleMu.Lock()
+	h.idleTimer.Stop()
+	h.idleMu.Unlock()
+	h.releaseIdle()
+}
+
+// key computes an argon2id key in the slot's memory, growing it if p
+// needs more.
+func key(mem **argon2id.Memory, pw string, salt []byte, p Params, n uint32) []byte {
+	need := argon2id.Blocks(p.Memory, p.Threads)
+	if *mem == nil || len((*mem).Blocks()) < need {
+		if *mem != nil {
+			(*mem).Free()
+		}
+		*mem = argon2id.NewMemory(need)
+	}
+	return argon2id.Key((*mem).Blocks(), []byte(pw), salt, p.Time, p.Memory, p.Threads, n)
+}
+
+func (h *Hasher) hash(mem **argon2id.Memory, pw string, salt []byte) string {
 	p := h.Params
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, keyLen)
+	k := key(mem, pw, salt, p, keyLen)
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
-		b64.EncodeToString(salt), b64.EncodeToString(key))
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2id.Version, p.Memory, p.Time, p.Threads,
+		b64.EncodeToString(salt), b64.EncodeToString(k))
 }
 
 // Hash returns the argon2id PHC string of pw with a fresh 16-byte salt.
@@ -142,13 +199,14 @@ func (h *Hasher) hash(pw string, salt []byte) string {
 // system (composed "ä" or "a" with a combining diaeresis) is the same
 // password; the policy counts its length after NFC, too.
 func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+	mem, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer func() { h.release(mem) }()
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	return h.hash(norm.NFC.String(pw), salt), nil
+	return h.hash(&mem, norm.NFC.String(pw), salt), nil
 }
 
 // Verify reports whether pw matches encoded (argon2id, or a legacy bcrypt
@@ -159,14 +217,15 @@ func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 // as typed: hashes made before Pforte hashed the NFC form, and the old
 // portal's, hold the text as it was typed; such a match asks for a rehash.
 func (h *Hasher) Verify(ctx context.Context, pw, encoded string) (ok, rehash bool, err error) {
-	if err := h.acquire(ctx); err != nil {
+	mem, err := h.acquire(ctx)
+	if err != nil {
 		return false, false, err
 	}
-	defer h.release()
+	defer func() { h.release(mem) }()
 	nfc := norm.NFC.String(pw)
-	ok, rehash = h.check(nfc, encoded)
+	ok, rehash = h.check(&mem, nfc, encoded)
 	if !ok && nfc != pw {
-		if ok, _ = h.check(pw, encoded); ok {
+		if ok, _ = h.check(&mem, pw, encoded); ok {
 			rehash = true
 		}
 	}
@@ -176,7 +235,7 @@ func (h *Hasher) Verify(ctx context.Context, pw, encoded string) (ok, rehash boo
 // check does one comparison of pw with encoded, always at the cost of
 // one check: a bcrypt hash costlier than MaxLegacyCost, or an unreadable
 // hash, is compared with a dummy of bounded cost and never matches.
-func (h *Hasher) check(pw, encoded string) (ok, rehash bool) {
+func (h *Hasher) check(mem **argon2id.Memory, pw, encoded string) (ok, rehash bool) {
 	if IsLegacy(encoded) {
 		if c := LegacyCost(encoded); c < bcrypt.MinCost || c > MaxLegacyCost {
 			bcrypt.CompareHashAndPassword(h.legacyDummy(MaxLegacyCost), []byte(pw))
@@ -184,15 +243,15 @@ func (h *Hasher) check(pw, encoded string) (ok, rehash bool) {
 		}
 		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(pw)) == nil, true
 	}
-	p, salt, key, perr := decode(encoded)
+	p, salt, want, perr := decode(encoded)
 	if perr != nil {
 		// Same work as a real check: no timing difference for unknown accounts.
-		p, salt, key, _ = decode(h.dummy)
-		argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+		p, salt, want, _ = decode(h.dummy)
+		key(mem, pw, salt, p, uint32(len(want)))
 		return false, false
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
-	ok = subtle.ConstantTimeCompare(got, key) == 1
+	got := key(mem, pw, salt, p, uint32(len(want)))
+	ok = subtle.ConstantTimeCompare(got, want) == 1
 	return ok, ok && p != h.Params
 }
 
@@ -223,7 +282,7 @@ func CheckLegacy(s string) error {
 func decode(s string) (Params, []byte, []byte, error) {
 	var p Params
 	parts := strings.Split(s, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2id.Version) {
 		return p, nil, nil, errors.New("not an argon2id hash")
 	}
 	p, err := ParseParams(parts[3])
@@ -262,10 +321,11 @@ func (h *Hasher) SpendLegacy(ctx context.Context, pw string, cost int) {
 		return
 	}
 	dummy := h.legacyDummy(min(cost, MaxLegacyCost))
-	if err := h.acquire(ctx); err != nil {
+	mem, err := h.acquire(ctx)
+	if err != nil {
 		return
 	}
-	defer func() { <-h.slots }() // bcrypt: 4 KiB, nothing to give back
+	defer h.release(mem) // bcrypt needs 4 KiB of its own, not the slot's memory
 	bcrypt.CompareHashAndPassword(dummy, []byte(pw))
 }
 

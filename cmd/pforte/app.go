@@ -83,8 +83,7 @@ func open(ctx context.Context, getenv func(string) string, logTo io.Writer) (*ap
 	a.limits = &throttle.Limiter{DB: db, PerClient: cfg.RateLimits}
 	a.composer = mail.Composer{BaseURL: cfg.BaseURL.String(), Contact: cfg.ContactEmail,
 		Product: strings.TrimSpace("Kundenportal " + pforte.GermanOf(cfg.Chamber.Name)), Chamber: cfg.Chamber.Name, Colour: cfg.Chamber.Colour}
-	// Each hash needs Argon2.Memory of RAM: at most two per core at once.
-	hasher := password.NewHasher(cfg.Argon2, 2*runtime.NumCPU())
+	hasher := password.NewHasher(cfg.Argon2, hashSlots())
 	a.accounts = &account.Service{DB: db, Hasher: hasher, Policy: cfg.Policy, Mail: a.composer, Limits: a.limits,
 		ConfirmTTL: cfg.ConfirmTokenTTL, ResetTTL: cfg.ResetTokenTTL, Log: log}
 	a.sessions = &session.Sessions{DB: db, Idle: cfg.SessionIdle, Max: cfg.SessionMax}
@@ -137,7 +136,10 @@ func openExisting(ctx context.Context, getenv func(string) string, logTo io.Writ
 	return open(ctx, getenv, logTo)
 }
 
-func (a *app) close() { a.db.Close() }
+func (a *app) close() {
+	a.accounts.Hasher.Close()
+	a.db.Close()
+}
 
 // databaseWhere names the database for the log: an SQLite file by its
 // absolute path, so the operator sees which one a process uses; PostgreSQL
@@ -163,3 +165,9 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	fmt.Fprintf(stdout, "Schema aktuell (%s).\n", a.db.Dialect())
 	return nil
 }
+
+// hashSlots is how many password hashes run at once: one per core. A hash
+// is pure computation, so more at once would only take turns on the cores
+// (preempted every 10 ms, each pushing the other's blocks out of the
+// caches), and each holds Argon2.Memory of RAM.
+func hashSlots() int { return runtime.NumCPU() }

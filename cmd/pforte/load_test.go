@@ -94,7 +94,7 @@ func report(b *testing.B) {
 
 // TestLoginMemoryBounded: 64 logins at once with 64 MiB hashes keep the
 // process's peak RSS (portal and test clients) within the hashes that may
-// run at once (two per core) and 100 MiB. The logins are to unknown
+// run at once (hashSlots) and 100 MiB. The logins are to unknown
 // addresses: they cost a full hash each, like any login, and no
 // per-account throttle gets in the way.
 func TestLoginMemoryBounded(t *testing.T) {
@@ -124,7 +124,7 @@ func TestLoginMemoryBounded(t *testing.T) {
 		// The test process also holds what earlier tests left (their
 		// portals' heaps, returned or not): the bound is on what these
 		// logins add to the resident memory they started from.
-		limit := float64(2*runtime.NumCPU()*64) + 100
+		limit := float64(hashSlots()*64) + 100
 		peak := peakRSS(t) - base
 		t.Logf("peak RSS %.0f MiB above the %.0f MiB before, at %d concurrent logins (limit %.0f MiB)", peak, base, logins, limit)
 		if peak > limit {

@@ -1,0 +1,21 @@
+//go:build unix
+
+package argon2id
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// alloc maps n blocks of anonymous memory (zero pages, made resident as
+// the hash first writes them). If the system refuses the mapping, the
+// blocks come from the Go heap instead.
+func alloc(n int) ([]Block, []byte) {
+	b, err := syscall.Mmap(-1, 0, n*BlockSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		return make([]Block, n), nil
+	}
+	return unsafe.Slice((*Block)(unsafe.Pointer(unsafe.SliceData(b))), n), b
+}
+
+func free(b []byte) { syscall.Munmap(b) }

@@ -166,8 +166,9 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-// hashSlots is how many password hashes run at once: one per core. A hash
+// hashSlots is how many password hashes run at once: one per core the Go
+// runtime uses (GOMAXPROCS, which follows a container's CPU limit). A hash
 // is pure computation, so more at once would only take turns on the cores
 // (preempted every 10 ms, each pushing the other's blocks out of the
 // caches), and each holds Argon2.Memory of RAM.
-func hashSlots() int { return runtime.NumCPU() }
+func hashSlots() int { return runtime.GOMAXPROCS(0) }

@@ -134,6 +134,26 @@ func codesOf(cat *locale.Catalog, lang locale.Lang) []pforte.CodeInfo {
 	return out
 }
 
+// pageRules are the password rules in one language, shared by every page
+// (read only): the list with labels and the checklist script's JSON.
+type pageRules struct {
+	list []policy.RuleInfo
+	json template.JS
+}
+
+func rulesOf(p policy.Policy, cat *locale.Catalog, lang locale.Lang) pageRules {
+	rl := ruleLabels{p, cat, lang}
+	return pageRules{list: rl.Rules(), json: template.JS(p.BrowserJSONIn(rl.Label))}
+}
+
+// rulesIn is pageRules in lang, like codesIn.
+func (s *Server) rulesIn(lang locale.Lang) pageRules {
+	if r, ok := s.rules[lang]; ok {
+		return r
+	}
+	return s.rules[locale.German]
+}
+
 // ruleLabels names the password rules in a language: German from the
 // policy itself, other languages from the catalog (rule.ID, with the
 // lengths as {{.N}}).

@@ -101,7 +101,25 @@ func escapeArgs(pairs []any) []any {
 	return out
 }
 
+// loadPages parses the pages in every language and writes the texts of
+// the messages with constant arguments into them (foldMessages).
 func loadPages(cat *locale.Catalog) (*pages, error) {
+	p, err := parsePages(cat)
+	if err != nil {
+		return nil, err
+	}
+	for l, byName := range p.byLang {
+		for name, t := range byName {
+			if err := foldMessages(t, cat, l); err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+		}
+	}
+	return p, nil
+}
+
+// parsePages parses the pages in every language, as they are written.
+func parsePages(cat *locale.Catalog) (*pages, error) {
 	p := &pages{byLang: map[locale.Lang]map[string]*template.Template{}}
 	for _, l := range locale.Langs {
 		byName := map[string]*template.Template{}
@@ -242,8 +260,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	v.BaseURL = s.baseURL()
 	v.Policy = s.cfg.Policy
 	v.rules = ruleLabels{s.cfg.Policy, s.catalog, lang}
-	v.Rules = v.rules.Rules()
-	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSONIn(v.rules.Label))
+	rules := s.rulesIn(lang)
+	v.Rules, v.PolicyJSON = rules.list, rules.json
 	v.Codes = s.codesIn(lang)
 	s.localize(r, lang, &v)
 	v.Passkeys = s.passkeysOn()

@@ -44,6 +44,9 @@ type Server struct {
 	// codes is the one list of codes with titles and remedies per
 	// language, worked out once (see codesIn).
 	codes map[locale.Lang][]pforte.CodeInfo
+	// rules are the password rules with their labels per language, as a
+	// list and as JSON for the checklist script, worked out once.
+	rules map[locale.Lang]pageRules
 
 	businesses *business.Service
 	mfa        *mfa.Service
@@ -102,8 +105,10 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s.codes = map[locale.Lang][]pforte.CodeInfo{}
+	s.rules = map[locale.Lang]pageRules{}
 	for _, l := range locale.Langs {
 		s.codes[l] = codesOf(cat, l)
+		s.rules[l] = rulesOf(d.Config.Policy, cat, l)
 	}
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"io"
+	"reflect"
 	"strings"
 	"sync"
 	"text/template/parse"
@@ -13,19 +14,22 @@ import (
 )
 
 // A page names its texts as messages, {{t "account.email"}}; one whose
-// arguments are constants reads the same on every page of a language. So
-// once, when the pages are loaded, foldMessages writes each such text into
-// the page's escaped template in place of the action, escaped as
-// html/template escapes it there: looking up and escaping some forty
-// messages on every request was the better part of rendering a page (the
-// function calls of html/template go through reflection). The output is
-// the same byte for byte (TestFoldedPagesRenderTheSame).
+// arguments are constants reads the same on every page of a language, and
+// so do the page constants ({{.Chamber}}, {{$.Contact}}). So once, when
+// the pages are loaded, foldMessages writes each such value into the
+// page's escaped template in place of the action, escaped as html/template
+// escapes it there: looking up and escaping some fifty values on every
+// request was the better part of rendering a page (html/template calls
+// its functions and escapers through reflection). The output is the same
+// byte for byte (TestFoldedPagesRenderTheSame, TestAccountPageUnchanged).
 //
-// Only texts in the three contexts whose escaping can be reproduced here
-// exactly are folded: page text, a quoted attribute value and <title>.
-// Anything else (a URL, a script, a message with a value of the page)
-// stays an action and is rendered per request as before.
-func foldMessages(t *template.Template, cat *locale.Catalog, l locale.Lang) error {
+// Folded are actions whose escapers escapeChains reproduces (page text,
+// attribute values, URLs, <title>, the JSON script) and whose value is
+// constant: a message with constant arguments, or a field of
+// pageConstants where dot or $ is the view for sure. Anything else (a
+// value of the page, a message with one) stays an action and is rendered
+// per request as before.
+func foldMessages(t *template.Template, cat *locale.Catalog, l locale.Lang, c pageConstants) error {
 	// html/template escapes a set of templates when one is first run;
 	// executing without data escapes them and stops at the first value.
 	if err := t.Execute(io.Discard, nil); err != nil {
@@ -34,17 +38,90 @@ func foldMessages(t *template.Template, cat *locale.Catalog, l locale.Lang) erro
 			return err
 		}
 	}
+	f := folder{cat: cat, lang: l, constants: reflect.ValueOf(c)}
+	view := viewTemplates(t)
 	for _, tmpl := range t.Templates() {
-		if tmpl.Tree != nil && tmpl.Tree.Root != nil {
-			foldList(tmpl.Tree.Root, cat, l)
+		if tmpl.Tree != nil {
+			f.list(tmpl.Tree.Root, view[tmpl.Name()], view[tmpl.Name()])
 		}
 	}
 	return nil
 }
 
-// foldList folds the message actions of list and of the lists within it,
-// and joins the texts that then stand side by side.
-func foldList(list *parse.ListNode, cat *locale.Catalog, l locale.Lang) {
+// viewTemplates names the templates of t that surely run with the view as
+// dot (and $): t itself, which render runs with the view, and every
+// template that is called only with the view, from those.
+func viewTemplates(t *template.Template) map[string]bool {
+	var calls []templateCall
+	view := map[string]bool{}
+	for _, tmpl := range t.Templates() {
+		if tmpl.Tree != nil {
+			calls = appendCalls(calls, tmpl.Name(), tmpl.Tree.Root, true)
+		}
+	}
+	for _, c := range calls {
+		view[c.callee] = true
+	}
+	view[t.Name()] = true
+	for changed := true; changed; {
+		changed = false
+		for _, c := range calls {
+			if view[c.callee] && c.callee != t.Name() && !(view[c.caller] && c.passesView) {
+				view[c.callee], changed = false, true
+			}
+		}
+	}
+	return view
+}
+
+// templateCall is a {{template}} of caller: passesView if its argument
+// is the caller's own dot or $ (the view, if the caller runs with it).
+type templateCall struct {
+	caller, callee string
+	passesView     bool
+}
+
+// appendCalls adds the calls in list of template caller; atTop tells
+// whether dot is still the template's own dot there.
+func appendCalls(calls []templateCall, caller string, list *parse.ListNode, atTop bool) []templateCall {
+	if list == nil {
+		return calls
+	}
+	for _, n := range list.Nodes {
+		switch n := n.(type) {
+		case *parse.IfNode:
+			calls = appendCalls(appendCalls(calls, caller, n.List, atTop), caller, n.ElseList, atTop)
+		case *parse.RangeNode: // the body has another dot; the else the same
+			calls = appendCalls(appendCalls(calls, caller, n.List, false), caller, n.ElseList, atTop)
+		case *parse.WithNode:
+			calls = appendCalls(appendCalls(calls, caller, n.List, false), caller, n.ElseList, atTop)
+		case *parse.TemplateNode:
+			passes := false
+			if p := n.Pipe; p != nil && len(p.Decl) == 0 && len(p.Cmds) == 1 && len(p.Cmds[0].Args) == 1 {
+				switch arg := p.Cmds[0].Args[0].(type) {
+				case *parse.DotNode:
+					passes = atTop
+				case *parse.VariableNode:
+					passes = len(arg.Ident) == 1 && arg.Ident[0] == "$"
+				}
+			}
+			calls = append(calls, templateCall{caller, n.Name, passes})
+		}
+	}
+	return calls
+}
+
+// folder folds the actions of one page's templates in one language.
+type folder struct {
+	cat       *locale.Catalog
+	lang      locale.Lang
+	constants reflect.Value
+}
+
+// list folds the actions of list and of the lists within it, and joins
+// the texts that then stand side by side. dotIsView tells whether dot is
+// the view here, dollarIsView whether $ is (in a template run with it).
+func (f *folder) list(list *parse.ListNode, dotIsView, dollarIsView bool) {
 	if list == nil {
 		return
 	}
@@ -52,7 +129,7 @@ func foldList(list *parse.ListNode, cat *locale.Catalog, l locale.Lang) {
 	for _, n := range list.Nodes {
 		switch n := n.(type) {
 		case *parse.ActionNode:
-			if text, ok := foldedText(n.Pipe, cat, l); ok {
+			if text, ok := f.text(n.Pipe, dotIsView, dollarIsView); ok {
 				out = appendText(out, n.Pos, text)
 				continue
 			}
@@ -60,112 +137,157 @@ func foldList(list *parse.ListNode, cat *locale.Catalog, l locale.Lang) {
 			out = appendText(out, n.Pos, string(n.Text))
 			continue
 		case *parse.IfNode:
-			foldList(n.List, cat, l)
-			foldList(n.ElseList, cat, l)
-		case *parse.RangeNode:
-			foldList(n.List, cat, l)
-			foldList(n.ElseList, cat, l)
+			f.list(n.List, dotIsView, dollarIsView)
+			f.list(n.ElseList, dotIsView, dollarIsView)
+		case *parse.RangeNode: // the body has another dot; the else the same
+			f.list(n.List, false, dollarIsView)
+			f.list(n.ElseList, dotIsView, dollarIsView)
 		case *parse.WithNode:
-			foldList(n.List, cat, l)
-			foldList(n.ElseList, cat, l)
+			f.list(n.List, false, dollarIsView)
+			f.list(n.ElseList, dotIsView, dollarIsView)
 		}
 		out = append(out, n)
 	}
 	list.Nodes = out
 }
 
+// text is what an escaped pipeline writes if its value is constant and
+// its escapers are reproduced by escapeChains.
+func (f *folder) text(pipe *parse.PipeNode, dotIsView, dollarIsView bool) (string, bool) {
+	if pipe == nil || len(pipe.Decl) > 0 || len(pipe.Cmds) < 2 {
+		return "", false
+	}
+	var chain []string
+	for _, cmd := range pipe.Cmds[1:] {
+		id, ok := cmd.Args[0].(*parse.IdentifierNode)
+		if !ok || len(cmd.Args) != 1 {
+			return "", false
+		}
+		chain = append(chain, id.Ident)
+	}
+	v, ok := f.value(pipe.Cmds[0].Args, dotIsView, dollarIsView)
+	if !ok {
+		return "", false
+	}
+	return escapeIn(strings.Join(chain, " | "), v)
+}
+
+// value is the value of a pipeline's first command if it is constant: a
+// message with constant arguments (t or th), or a constant (see constant).
+func (f *folder) value(args []parse.Node, dotIsView, dollarIsView bool) (any, bool) {
+	fn, ok := args[0].(*parse.IdentifierNode)
+	if !ok {
+		if len(args) != 1 {
+			return nil, false
+		}
+		return f.constant(args[0], dotIsView, dollarIsView)
+	}
+	if (fn.Ident != "t" && fn.Ident != "th") || len(args) < 2 {
+		return nil, false
+	}
+	var vals []any
+	for _, a := range args[1:] {
+		v, ok := f.constant(a, dotIsView, dollarIsView)
+		if !ok {
+			return nil, false
+		}
+		vals = append(vals, v)
+	}
+	id, ok := vals[0].(string)
+	if !ok {
+		return nil, false
+	}
+	if fn.Ident == "th" {
+		s, err := f.cat.T(f.lang, id, escapeArgs(vals[1:])...)
+		return template.HTML(s), err == nil // as funcsIn's th
+	}
+	s, err := f.cat.T(f.lang, id, vals[1:]...)
+	return s, err == nil
+}
+
+// constant is the value of a string constant, or of a field of
+// pageConstants named on the view (.Chamber where dot is the view,
+// $.Contact where $ is).
+func (f *folder) constant(n parse.Node, dotIsView, dollarIsView bool) (any, bool) {
+	var fields []string
+	switch n := n.(type) {
+	case *parse.StringNode:
+		return n.Text, true
+	case *parse.FieldNode:
+		if !dotIsView {
+			return nil, false
+		}
+		fields = n.Ident
+	case *parse.VariableNode:
+		if !dollarIsView || len(n.Ident) < 2 || n.Ident[0] != "$" {
+			return nil, false
+		}
+		fields = n.Ident[1:]
+	default:
+		return nil, false
+	}
+	v := f.constants
+	for _, name := range fields {
+		if v.Kind() != reflect.Struct {
+			return nil, false
+		}
+		// Only fields of pageConstants: view's own fields (and methods)
+		// are the page's.
+		if v = v.FieldByName(name); !v.IsValid() {
+			return nil, false
+		}
+	}
+	return v.Interface(), true
+}
+
 // appendText adds text to nodes, to the text node at their end if there
 // is one (a fresh node: the parsed ones may be shared).
 func appendText(nodes []parse.Node, pos parse.Pos, text string) []parse.Node {
-	if last, ok := lastText(nodes); ok {
-		nodes[len(nodes)-1] = &parse.TextNode{NodeType: parse.NodeText, Pos: last.Pos, Text: append(bytes.Clone(last.Text), text...)}
-		return nodes
+	if len(nodes) > 0 {
+		if last, ok := nodes[len(nodes)-1].(*parse.TextNode); ok {
+			nodes[len(nodes)-1] = &parse.TextNode{NodeType: parse.NodeText, Pos: last.Pos, Text: append(bytes.Clone(last.Text), text...)}
+			return nodes
+		}
 	}
 	return append(nodes, &parse.TextNode{NodeType: parse.NodeText, Pos: pos, Text: []byte(text)})
 }
 
-func lastText(nodes []parse.Node) (*parse.TextNode, bool) {
-	if len(nodes) == 0 {
-		return nil, false
-	}
-	t, ok := nodes[len(nodes)-1].(*parse.TextNode)
-	return t, ok
-}
-
-// foldedText is what an escaped pipeline `t "ID" "Name" "value" … |
-// escaper` writes, if it is a message with constant arguments followed by
-// one escaper that escapeIn reproduces.
-func foldedText(pipe *parse.PipeNode, cat *locale.Catalog, l locale.Lang) (string, bool) {
-	if pipe == nil || len(pipe.Decl) > 0 || len(pipe.Cmds) != 2 || len(pipe.Cmds[1].Args) != 1 {
-		return "", false
-	}
-	fn, ok := pipe.Cmds[0].Args[0].(*parse.IdentifierNode)
-	if !ok || (fn.Ident != "t" && fn.Ident != "th") {
-		return "", false
-	}
-	var args []any
-	for _, a := range pipe.Cmds[0].Args[1:] {
-		s, ok := a.(*parse.StringNode)
-		if !ok {
-			return "", false
-		}
-		args = append(args, s.Text)
-	}
-	if len(args) == 0 {
-		return "", false
-	}
-	escaper, ok := pipe.Cmds[1].Args[0].(*parse.IdentifierNode)
-	if !ok {
-		return "", false
-	}
-	id, pairs := args[0].(string), args[1:]
-	var v any
-	if fn.Ident == "th" {
-		s, err := cat.T(l, id, escapeArgs(pairs)...)
-		if err != nil {
-			return "", false
-		}
-		v = template.HTML(s)
-	} else {
-		s, err := cat.T(l, id, pairs...)
-		if err != nil {
-			return "", false
-		}
-		v = s
-	}
-	return escapeIn(escaper.Ident, v)
-}
-
-// escapeContexts reproduce three escapers of html/template: each is a
-// template with one value in the context the escaper serves, with what
-// stands around the value. Only those whose escaped action names the
-// escaper count (a later Go that escapes otherwise folds nothing there).
-var escapeContexts = sync.OnceValue(func() map[string]escapeContext {
-	out := map[string]escapeContext{}
-	for escaper, c := range map[string]escapeContext{
+// escapeChains reproduce chains of html/template's escapers: each is a
+// template with one value where html/template escapes it with the chain,
+// and what stands around the value. An escaper's output depends on the
+// value alone, so any place where the same chain stands writes the same.
+// Only chains that the escaped template names exactly count (a later Go
+// that escapes otherwise folds nothing there).
+var escapeChains = sync.OnceValue(func() map[string]escapeChain {
+	out := map[string]escapeChain{}
+	for chain, c := range map[string]escapeChain{
 		"_html_template_htmlescaper":   {before: "<p>", after: "</p>"},
 		"_html_template_attrescaper":   {before: `<p title="`, after: `"></p>`},
 		"_html_template_rcdataescaper": {before: "<title>", after: "</title>"},
+		"_html_template_urlfilter | _html_template_urlnormalizer | _html_template_attrescaper": {before: `<a href="`, after: `"></a>`},
+		"_html_template_urlnormalizer | _html_template_attrescaper":                            {before: `<a href="mailto:`, after: `"></a>`},
+		"_html_template_urlescaper | _html_template_attrescaper":                               {before: `<a href="/?q=`, after: `"></a>`},
+		"_html_template_jsvalescaper":                                                          {before: `<script type="application/json">`, after: `</script>`},
 	} {
 		t, err := template.New("").Parse(c.before + "{{.}}" + c.after)
-		if err != nil || t.Execute(io.Discard, "") != nil || !strings.Contains(t.Tree.Root.String(), "{{. | "+escaper+"}}") {
+		if err != nil || t.Execute(io.Discard, "") != nil || !strings.Contains(t.Tree.Root.String(), "{{. | "+chain+"}}") {
 			continue
 		}
 		c.t = t
-		out[escaper] = c
+		out[chain] = c
 	}
 	return out
 })
 
-type escapeContext struct {
+type escapeChain struct {
 	before, after string
 	t             *template.Template
 }
 
-// escapeIn is v as the escaper named escaper writes it; false for an
-// escaper escapeContexts does not reproduce.
-func escapeIn(escaper string, v any) (string, bool) {
-	c, ok := escapeContexts()[escaper]
+// escapeIn is v as the escapers of chain write it; false for a chain
+// escapeChains does not reproduce.
+func escapeIn(chain string, v any) (string, bool) {
+	c, ok := escapeChains()[chain]
 	if !ok {
 		return "", false
 	}

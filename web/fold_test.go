@@ -18,17 +18,17 @@ import (
 // stops at the same place with the same error).
 func TestFoldedPagesRenderTheSame(t *testing.T) {
 	cat := testCatalog(t)
-	folded, err := loadPages(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	written, err := parsePages(cat)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg, err := config.Load(func(k string) string {
-		return map[string]string{"PFORTE_BASE_URL": "https://portal.example.de", "PFORTE_DATA_DIR": t.TempDir()}[k]
+		return map[string]string{"PFORTE_BASE_URL": "https://portal.example.de", "PFORTE_DATA_DIR": t.TempDir(),
+			"PFORTE_CONTACT_EMAIL": "o'kontakt+1@example.de"}[k]
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Chamber.Name, cfg.Chamber.Phone, cfg.Chamber.Street = "Handwerkskammer „Süd“ & <Co>", "+49 (0) 931 / 123", "Weg 1 <a>"
+	s := testServer(t, cfg)
+	folded, constants := s.pages, s.constants
+	written, err := parsePages(cat)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestFoldedPagesRenderTheSame(t *testing.T) {
 		rules := rulesOf(cfg.Policy, cat, l)
 		for name, t1 := range folded.byLang[l] {
 			for vname, v := range views {
-				v.Lang, v.Chamber, v.Contact, v.Site, v.BaseURL = l, "Handwerkskammer „Süd“ & Co", "kontakt@example.de", cfg.Chamber, cfg.BaseURL.String()
+				v.pageConstants = constants[l]
 				v.rules, v.Rules, v.PolicyJSON, v.Codes = ruleLabels{cfg.Policy, cat, l}, rules.list, rules.json, codesOf(cat, l)
 				v.Switch = []langLink{{Lang: l, Name: "Deutsch", URL: "/x?lang=de&a=%22", Current: true}}
 				var got, want bytes.Buffer
@@ -70,10 +70,11 @@ func TestFoldedPagesRenderTheSame(t *testing.T) {
 // constant texts is looked up per request any more, while a message with a
 // value of the page (the title) still is.
 func TestMessagesFolded(t *testing.T) {
-	p, err := loadPages(testCatalog(t))
+	cfg, err := config.Load(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := testServer(t, cfg).pages
 	for _, l := range locale.Langs {
 		var tree strings.Builder
 		for _, tmpl := range p.byLang[l]["konto"].Templates() {

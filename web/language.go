@@ -76,13 +76,19 @@ func switchLinks(r *http.Request, current locale.Lang) []langLink {
 	return out
 }
 
+// constantsIn are the pageConstants in lang, like codesIn.
+func (s *Server) constantsIn(lang locale.Lang) pageConstants {
+	if c, ok := s.constants[lang]; ok {
+		return c
+	}
+	return s.constants[locale.German]
+}
+
 // localize puts v into the page's language lang: the title and notice are
 // message IDs (a text that is no ID stays as it is), a domain error's
 // German message becomes its message in the language.
 func (s *Server) localize(r *http.Request, lang locale.Lang, v *view) {
-	v.Lang = lang
 	v.Switch = switchLinks(r, lang)
-	v.ScriptTexts = s.scriptTexts[lang]
 	if s.catalog.Has(lang, v.Title) {
 		v.Title = s.catalog.Must(lang, v.Title)
 	}

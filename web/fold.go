@@ -59,10 +59,17 @@ func viewTemplates(t *template.Template) map[string]bool {
 			calls = appendCalls(calls, tmpl.Name(), tmpl.Tree.Root, true)
 		}
 	}
+	view[t.Name()] = true
+	for _, c := range calls {
+		if t.Lookup(c.callee) == nil {
+			// A copy html/template made for another context: its calls
+			// are not seen here, so only the layout counts for sure.
+			return map[string]bool{t.Name(): true}
+		}
+	}
 	for _, c := range calls {
 		view[c.callee] = true
 	}
-	view[t.Name()] = true
 	for changed := true; changed; {
 		changed = false
 		for _, c := range calls {

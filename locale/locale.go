@@ -86,6 +86,10 @@ type Catalog struct {
 	// byGerman finds a message's ID from its German text, so that the web
 	// layer can show a domain error (whose Message is German) in English.
 	byGerman map[string]string
+	// plain are the messages without plural forms as T writes them
+	// without values, worked out once: most texts have none, and
+	// go-i18n's lookup on every call was a tenth of rendering a page.
+	plain map[Lang]map[string]string
 	// filled find a domain error whose German text has values filled in
 	// (err.* messages with {{.Name}}), and the values.
 	filled []filledMessage
@@ -166,6 +170,18 @@ func load(fsys fs.FS) (*Catalog, error) {
 		}
 		c.localizers[l] = i18n.NewLocalizer(bundle, string(l))
 	}
+	c.plain = map[Lang]map[string]string{}
+	for _, l := range Langs {
+		c.plain[l] = map[string]string{}
+		for id := range c.ids[l] {
+			if c.plural[l][id] {
+				continue
+			}
+			if s, err := c.localizers[l].Localize(&i18n.LocalizeConfig{MessageID: id}); err == nil {
+				c.plain[l][id] = s
+			}
+		}
+	}
 	return c, nil
 }
 
@@ -212,6 +228,11 @@ func (c *Catalog) Info(l Lang, code pforte.Code) pforte.CodeInfo {
 func (c *Catalog) T(l Lang, id string, pairs ...any) (string, error) {
 	if !c.ids[l][id] {
 		return "", fmt.Errorf("locale: no message %q in %q", id, l)
+	}
+	if len(pairs) == 0 {
+		if s, ok := c.plain[l][id]; ok {
+			return s, nil
+		}
 	}
 	if len(pairs)%2 != 0 {
 		return "", fmt.Errorf("locale: message %q: odd number of arguments", id)

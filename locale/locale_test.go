@@ -13,6 +13,8 @@ import (
 
 	"pforte"
 	"pforte/policy"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
 // Every message exists in every language: a page or mail never shows a
@@ -214,4 +216,33 @@ func (c *Catalog) byGermanText(id string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// The texts T keeps ready for messages without values are what go-i18n
+// writes for them, in every language.
+func TestPlainTextsAreTheCatalogs(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range Langs {
+		for _, id := range c.IDs(l) {
+			got, err := c.T(l, id)
+			want, werr := c.localizers[l].Localize(&i18n.LocalizeConfig{MessageID: id})
+			if c.plural[l][id] {
+				if _, ok := c.plain[l][id]; ok {
+					t.Errorf("%s %s: a message with plural forms kept as plain text", l, id)
+				}
+				continue
+			}
+			n++
+			if got != want || (err == nil) != (werr == nil) {
+				t.Errorf("%s %s: T %q (%v), go-i18n %q (%v)", l, id, got, err, want, werr)
+			}
+		}
+	}
+	if n < 200 {
+		t.Errorf("only %d plain messages checked", n)
+	}
 }

@@ -76,13 +76,19 @@ func switchLinks(r *http.Request, current locale.Lang) []langLink {
 	return out
 }
 
+// constantsIn are the pageConstants in lang, like codesIn.
+func (s *Server) constantsIn(lang locale.Lang) pageConstants {
+	if c, ok := s.constants[lang]; ok {
+		return c
+	}
+	return s.constants[locale.German]
+}
+
 // localize puts v into the page's language lang: the title and notice are
 // message IDs (a text that is no ID stays as it is), a domain error's
 // German message becomes its message in the language.
 func (s *Server) localize(r *http.Request, lang locale.Lang, v *view) {
-	v.Lang = lang
 	v.Switch = switchLinks(r, lang)
-	v.ScriptTexts = s.scriptTexts[lang]
 	if s.catalog.Has(lang, v.Title) {
 		v.Title = s.catalog.Must(lang, v.Title)
 	}
@@ -132,6 +138,26 @@ func codesOf(cat *locale.Catalog, lang locale.Lang) []pforte.CodeInfo {
 		out[i] = cat.Info(lang, c.Code)
 	}
 	return out
+}
+
+// pageRules are the password rules in one language, shared by every page
+// (read only): the list with labels and the checklist script's JSON.
+type pageRules struct {
+	list []policy.RuleInfo
+	json template.JS
+}
+
+func rulesOf(p policy.Policy, cat *locale.Catalog, lang locale.Lang) pageRules {
+	rl := ruleLabels{p, cat, lang}
+	return pageRules{list: rl.Rules(), json: template.JS(p.BrowserJSONIn(rl.Label))}
+}
+
+// rulesIn is pageRules in lang, like codesIn.
+func (s *Server) rulesIn(lang locale.Lang) pageRules {
+	if r, ok := s.rules[lang]; ok {
+		return r
+	}
+	return s.rules[locale.German]
 }
 
 // ruleLabels names the password rules in a language: German from the

@@ -101,7 +101,26 @@ func escapeArgs(pairs []any) []any {
 	return out
 }
 
-func loadPages(cat *locale.Catalog) (*pages, error) {
+// loadPages parses the pages in every language and writes the texts of
+// the messages with constant arguments, and the page constants, into them
+// (foldMessages).
+func loadPages(cat *locale.Catalog, constants map[locale.Lang]pageConstants) (*pages, error) {
+	p, err := parsePages(cat)
+	if err != nil {
+		return nil, err
+	}
+	for l, byName := range p.byLang {
+		for name, t := range byName {
+			if err := foldMessages(t, cat, l, constants[l]); err != nil {
+				return nil, fmt.Errorf("template %s: %w", name, err)
+			}
+		}
+	}
+	return p, nil
+}
+
+// parsePages parses the pages in every language, as they are written.
+func parsePages(cat *locale.Catalog) (*pages, error) {
 	p := &pages{byLang: map[locale.Lang]map[string]*template.Template{}}
 	for _, l := range locale.Langs {
 		byName := map[string]*template.Template{}
@@ -173,10 +192,7 @@ type view struct {
 	// whole); renderForm finds it from the code unless the handler says.
 	ErrorField string
 
-	Contact     string
-	Chamber     string
-	Site        config.Chamber
-	BaseURL     string
+	pageConstants
 	IdleSeconds int
 	Idle        time.Duration
 	Rules       []policy.RuleInfo
@@ -189,13 +205,33 @@ type view struct {
 	Wide bool
 
 	rules ruleLabels
+
+	// Switch are the links of the language switch.
+	Switch []langLink
+}
+
+// pageConstants are the parts of a page that are the same on every page
+// of one language (Server.constants): render sets them all at once, and
+// foldMessages writes them into the templates where the view names them.
+type pageConstants struct {
+	// Lang is the page's language (<html lang>).
+	Lang    locale.Lang
+	Contact string
+	Chamber string
+	Site    config.Chamber
+	BaseURL string
 	// ScriptTexts are the texts of the page scripts, as JSON.
 	ScriptTexts template.JS
+}
 
-	// Lang is the page's language (<html lang>); Switch the links of the
-	// language switch.
-	Lang   locale.Lang
-	Switch []langLink
+// pageConstantsOf are the pageConstants of each language.
+func pageConstantsOf(cfg config.Config, scriptTexts map[locale.Lang]template.JS) map[locale.Lang]pageConstants {
+	out := map[locale.Lang]pageConstants{}
+	for _, l := range locale.Langs {
+		out[l] = pageConstants{Lang: l, Contact: cfg.ContactEmail, Chamber: cfg.Chamber.Name, Site: cfg.Chamber,
+			BaseURL: cfg.BaseURL.String(), ScriptTexts: scriptTexts[l]}
+	}
+	return out
 }
 
 // ErrorInfo is the code's entry in the one list of codes.
@@ -235,15 +271,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.internalError(w, lang)
 		return
 	}
-	v.Contact = s.cfg.ContactEmail
-	v.Chamber = s.cfg.Chamber.Name
-	v.Site = s.cfg.Chamber
+	v.pageConstants = s.constantsIn(lang)
 	v.Idle = s.cfg.SessionIdle
-	v.BaseURL = s.baseURL()
 	v.Policy = s.cfg.Policy
 	v.rules = ruleLabels{s.cfg.Policy, s.catalog, lang}
-	v.Rules = v.rules.Rules()
-	v.PolicyJSON = template.JS(s.cfg.Policy.BrowserJSONIn(v.rules.Label))
+	rules := s.rulesIn(lang)
+	v.Rules, v.PolicyJSON = rules.list, rules.json
 	v.Codes = s.codesIn(lang)
 	s.localize(r, lang, &v)
 	v.Passkeys = s.passkeysOn()

@@ -6,7 +6,6 @@ package web
 
 import (
 	"context"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -39,11 +38,15 @@ type Server struct {
 	log      *slog.Logger
 	pages    *pages
 	catalog  *locale.Catalog
-	// scriptTexts are the page scripts' texts per language (JSON).
-	scriptTexts map[locale.Lang]template.JS
+	// constants are the parts of every page that depend only on the
+	// language and the configuration.
+	constants map[locale.Lang]pageConstants
 	// codes is the one list of codes with titles and remedies per
 	// language, worked out once (see codesIn).
 	codes map[locale.Lang][]pforte.CodeInfo
+	// rules are the password rules with their labels per language, as a
+	// list and as JSON for the checklist script, worked out once.
+	rules map[locale.Lang]pageRules
 
 	businesses *business.Service
 	mfa        *mfa.Service
@@ -88,22 +91,26 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := loadPages(cat)
+	scriptTexts, err := scriptTextsOf(cat)
+	if err != nil {
+		return nil, err
+	}
+	constants := pageConstantsOf(d.Config, scriptTexts)
+	p, err := loadPages(cat, constants)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, sessions: d.Sessions, metrics: d.Metrics,
-		log: d.Log, pages: p, catalog: cat, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC,
+		log: d.Log, pages: p, catalog: cat, constants: constants, businesses: d.Businesses, mfa: d.MFA, oidc: d.OIDC,
 		guides: map[locale.Lang]*guidePDF{}}
 	for _, l := range locale.Langs {
 		s.guides[l] = &guidePDF{}
 	}
-	if s.scriptTexts, err = scriptTextsOf(cat); err != nil {
-		return nil, err
-	}
 	s.codes = map[locale.Lang][]pforte.CodeInfo{}
+	s.rules = map[locale.Lang]pageRules{}
 	for _, l := range locale.Langs {
 		s.codes[l] = codesOf(cat, l)
+		s.rules[l] = rulesOf(d.Config.Policy, cat, l)
 	}
 	if s.legal, err = loadLegal(d.Config, s.baseURL()); err != nil {
 		return nil, err

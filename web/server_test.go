@@ -47,7 +47,7 @@ func TestFormRefusesBadInput(t *testing.T) {
 }
 
 func TestPagesParse(t *testing.T) {
-	p, err := loadPages(testCatalog(t))
+	p, err := loadPages(testCatalog(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +57,22 @@ func TestPagesParse(t *testing.T) {
 			t.Errorf("page %s missing", name)
 		}
 	}
+}
+
+// testServer is a Server with cfg and the pages, without a database.
+func testServer(t *testing.T, cfg config.Config) *Server {
+	t.Helper()
+	cat := testCatalog(t)
+	scripts, err := scriptTextsOf(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	constants := pageConstantsOf(cfg, scripts)
+	p, err := loadPages(cat, constants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Server{cfg: cfg, pages: p, catalog: cat, constants: constants, log: slog.New(slog.DiscardHandler)}
 }
 
 func TestClientBehindTrustedProxies(t *testing.T) {
@@ -88,8 +104,7 @@ func TestClientBehindTrustedProxies(t *testing.T) {
 
 func TestOperatorPagesRefuseProxiedAndRemoteRequests(t *testing.T) {
 	cfg, _ := config.Load(func(string) string { return "" })
-	p, _ := loadPages(testCatalog(t))
-	s := &Server{cfg: cfg, pages: p, catalog: testCatalog(t), log: slog.New(slog.DiscardHandler)}
+	s := testServer(t, cfg)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
 	for _, c := range []struct {
 		remote, header string
@@ -124,8 +139,7 @@ func TestDevOutboxOnlyInDevelopmentMode(t *testing.T) {
 	cfg, _ := config.Load(func(k string) string {
 		return map[string]string{"PFORTE_SMTP_URL": "smtp://mail.example:587"}[k]
 	})
-	p, _ := loadPages(testCatalog(t))
-	s := &Server{cfg: cfg, pages: p, catalog: testCatalog(t), log: slog.New(slog.DiscardHandler)}
+	s := testServer(t, cfg)
 	r := httptest.NewRequest("GET", "/entwicklung/post", nil)
 	r.RemoteAddr = "127.0.0.1:1"
 	w := httptest.NewRecorder()
@@ -145,8 +159,7 @@ func TestDevOutboxOnlyUnderThisPortalsName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := loadPages(testCatalog(t))
-	s := &Server{cfg: cfg, pages: p, catalog: testCatalog(t), log: slog.New(slog.DiscardHandler)}
+	s := testServer(t, cfg)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
 	for host, want := range map[string]int{
 		"portal.test:8080": 200, "PORTAL.TEST": 200, "localhost:8080": 200, "127.0.0.1:9999": 200, "[::1]:8080": 200,
@@ -175,8 +188,7 @@ func TestDevOutboxOnlyUnderThisPortalsName(t *testing.T) {
 // the page's language, never a half page.
 func TestInternalErrorInTheLanguage(t *testing.T) {
 	cfg, _ := config.Load(func(string) string { return "" })
-	p, _ := loadPages(testCatalog(t))
-	s := &Server{cfg: cfg, pages: p, catalog: testCatalog(t), log: slog.New(slog.DiscardHandler)}
+	s := testServer(t, cfg)
 	for l, want := range map[locale.Lang]string{locale.German: "Interner Fehler", locale.English: "Internal error"} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r = r.WithContext(locale.WithLang(r.Context(), l))

@@ -76,11 +76,12 @@ func BenchmarkKey(b *testing.B) {
 		time, memory uint32
 		threads      uint8
 	}{{2, 19456, 1}, {1, 65536, 2}} {
-		mem := make([]Block, Blocks(p.memory, p.threads))
 		name := fmt.Sprintf("m=%d,t=%d,p=%d", p.memory, p.time, p.threads)
 		b.Run(name+"/pforte", func(b *testing.B) {
+			mem := NewMemory(Blocks(p.memory, p.threads)) // as the hasher's slots have it
+			defer mem.Free()
 			for b.Loop() {
-				Key(mem, []byte("password"), []byte("somesaltsomesalt"), p.time, p.memory, p.threads, 32)
+				Key(mem.Blocks(), []byte("password"), []byte("somesaltsomesalt"), p.time, p.memory, p.threads, 32)
 			}
 		})
 		b.Run(name+"/x-crypto", func(b *testing.B) {

@@ -1,0 +1,5 @@
+package argon2id
+
+import "syscall"
+
+func adviseHuge(b []byte) { syscall.Madvise(b, syscall.MADV_HUGEPAGE) }

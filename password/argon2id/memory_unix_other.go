@@ -1,0 +1,5 @@
+//go:build unix && !linux
+
+package argon2id
+
+func adviseHuge([]byte) {}

@@ -19,7 +19,9 @@ import (
 func service(t testing.TB, url string, params password.Params) *account.Service {
 	t.Helper()
 	db := storetest.Open(t, url)
-	return &account.Service{DB: db, Hasher: password.NewHasher(params, 4), Policy: policy.Default(),
+	h := password.NewHasher(params, 4)
+	t.Cleanup(h.Close) // give its memory back now, not a minute later
+	return &account.Service{DB: db, Hasher: h, Policy: policy.Default(),
 		Mail:   mail.Composer{BaseURL: "http://portal.test", Contact: "hilfe@portal.test", Product: "Kundenportal"},
 		Limits: &throttle.Limiter{DB: db}, ConfirmTTL: time.Hour, ResetTTL: time.Hour}
 }

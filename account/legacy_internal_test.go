@@ -49,8 +49,9 @@ func TestCostlyLegacyHashDoesNotSlowDownFailedLogins(t *testing.T) {
 		if err := db.Q().CreateAccount(ctx, &pforte.Account{Email: "alt@example.de", PreviousHash: costly, CreatedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		s := &Service{DB: db, Hasher: password.NewHasher(password.Params{Memory: 8 * 1024, Time: 1, Threads: 1}, 2),
-			Limits: &throttle.Limiter{DB: db}}
+		hasher := password.NewHasher(password.Params{Memory: 8 * 1024, Time: 1, Threads: 1}, 2)
+		t.Cleanup(hasher.Close)
+		s := &Service{DB: db, Hasher: hasher, Limits: &throttle.Limiter{DB: db}}
 		done := make(chan error, 2)
 		go func() {
 			for _, email := range []string{"jemand@example.de", "alt@example.de"} {

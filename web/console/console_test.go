@@ -90,7 +90,9 @@ func newDesk(t *testing.T, dbURL string) *desk {
 		t.Fatal(err)
 	}
 	limits := &throttle.Limiter{DB: db}
-	accounts := &account.Service{DB: db, Hasher: password.NewHasher(password.Params{Memory: 8 * 1024, Time: 1, Threads: 1}, 2),
+	hasher := password.NewHasher(password.Params{Memory: 8 * 1024, Time: 1, Threads: 1}, 2)
+	t.Cleanup(hasher.Close)
+	accounts := &account.Service{DB: db, Hasher: hasher,
 		Policy: cfg.Policy, Mail: mail.Composer{BaseURL: "http://127.0.0.1", Contact: "k@example.org", Product: "Kundenportal"},
 		Limits: limits, ConfirmTTL: time.Hour, ResetTTL: time.Hour}
 	sessions := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: 12 * time.Hour}

@@ -42,7 +42,8 @@ func foldMessages(t *template.Template, cat *locale.Catalog, l locale.Lang, c pa
 	view := viewTemplates(t)
 	for _, tmpl := range t.Templates() {
 		if tmpl.Tree != nil {
-			f.list(tmpl.Tree.Root, view[tmpl.Name()], view[tmpl.Name()])
+			dollar := view[tmpl.Name()] && !setsDollar(tmpl.Tree.Root)
+			f.list(tmpl.Tree.Root, view[tmpl.Name()], dollar)
 		}
 	}
 	return nil
@@ -56,7 +57,13 @@ func viewTemplates(t *template.Template) map[string]bool {
 	view := map[string]bool{}
 	for _, tmpl := range t.Templates() {
 		if tmpl.Tree != nil {
+			from := len(calls)
 			calls = appendCalls(calls, tmpl.Name(), tmpl.Tree.Root, true)
+			if setsDollar(tmpl.Tree.Root) { // $ may not be the view where it calls
+				for i := from; i < len(calls); i++ {
+					calls[i].passesView = false
+				}
+			}
 		}
 	}
 	view[t.Name()] = true
@@ -79,6 +86,45 @@ func viewTemplates(t *template.Template) map[string]bool {
 		}
 	}
 	return view
+}
+
+// setsDollar tells whether a template declares or assigns $ anywhere
+// ({{with $ := .Data}}, {{$ = .X}}): from there $ is not the view, so
+// such a template folds nothing through $ and passes no view by it.
+func setsDollar(n parse.Node) bool {
+	pipe := func(p *parse.PipeNode) bool {
+		if p == nil {
+			return false
+		}
+		for _, v := range p.Decl {
+			if len(v.Ident) > 0 && v.Ident[0] == "$" {
+				return true
+			}
+		}
+		return false
+	}
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return false
+		}
+		for _, c := range n.Nodes {
+			if setsDollar(c) {
+				return true
+			}
+		}
+	case *parse.ActionNode:
+		return pipe(n.Pipe)
+	case *parse.TemplateNode:
+		return pipe(n.Pipe)
+	case *parse.IfNode:
+		return pipe(n.Pipe) || setsDollar(n.List) || (n.ElseList != nil && setsDollar(n.ElseList))
+	case *parse.RangeNode:
+		return pipe(n.Pipe) || setsDollar(n.List) || (n.ElseList != nil && setsDollar(n.ElseList))
+	case *parse.WithNode:
+		return pipe(n.Pipe) || setsDollar(n.List) || (n.ElseList != nil && setsDollar(n.ElseList))
+	}
+	return false
 }
 
 // templateCall is a {{template}} of caller: passesView if its argument

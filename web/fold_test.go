@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"html/template"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +91,51 @@ func TestMessagesFolded(t *testing.T) {
 		}
 		if !strings.Contains(tree.String(), `t "layout.title"`) {
 			t.Errorf("%s: the title's message, with the page's title, was folded", l)
+		}
+	}
+}
+
+// A template that declares or assigns $ folds nothing through $: there $
+// may be other data than the view, of the request.
+func TestFoldLeavesAReboundDollarAlone(t *testing.T) {
+	cat, err := locale.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []string{`{{with $ := .Data}}{{$.Contact}}{{end}}`, `{{$ = .Data}}{{$.Contact}}`} {
+		tmpl := template.Must(template.New("layout.html").Funcs(funcsIn(cat, locale.German)).Parse(src))
+		if err := foldMessages(tmpl, cat, locale.German, pageConstants{Contact: "kontakt@kammer.de"}); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := tmpl.Execute(&b, view{Data: struct{ Contact string }{"per-request@example.de"}}); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != "per-request@example.de" {
+			t.Errorf("%s: %q, want the request's value", src, b.String())
+		}
+	}
+}
+
+// Folding reads .Contact, $.Lang … from pageConstants: that is right only
+// while the view has no field or method of such a name of its own, which
+// the template would reach instead.
+func TestViewDoesNotShadowPageConstants(t *testing.T) {
+	vt := reflect.TypeOf(view{})
+	embed, ok := vt.FieldByName("pageConstants")
+	if !ok {
+		t.Fatal("view does not embed pageConstants")
+	}
+	ct := reflect.TypeOf(pageConstants{})
+	for i := range ct.NumField() {
+		name := ct.Field(i).Name
+		if f, ok := vt.FieldByName(name); !ok || len(f.Index) != 2 || f.Index[0] != embed.Index[0] {
+			t.Errorf("view.%s is not pageConstants.%s", name, name)
+		}
+		for _, typ := range []reflect.Type{vt, reflect.PointerTo(vt)} {
+			if _, ok := typ.MethodByName(name); ok {
+				t.Errorf("%s has a method %s, which hides pageConstants.%s", typ, name, name)
+			}
 		}
 	}
 }

@@ -1,8 +1,9 @@
-//go:build unix
+//go:build unix && !race
 
 package argon2id
 
 import (
+	"math"
 	"syscall"
 	"unsafe"
 )
@@ -11,6 +12,9 @@ import (
 // the hash first writes them). If the system refuses the mapping, the
 // blocks come from the Go heap instead.
 func alloc(n int) ([]Block, []byte) {
+	if n > math.MaxInt/BlockSize { // only on 32 bits: more than the address space
+		panic("argon2id: working memory too large for this system")
+	}
 	b, err := syscall.Mmap(-1, 0, n*BlockSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
 		return make([]Block, n), nil

@@ -93,19 +93,25 @@ func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*
 		s.metric("invalid-credentials")
 		return nil, invalidCredentials
 	}
-	s.Limits.LoginSucceeded(ctx, email)
 	s.Limits.ClientGiveBack(ctx, "login", client)
 	switch {
 	case a.PasswordExpired():
+		s.Limits.LoginSucceeded(ctx, email)
 		s.auditAlone(ctx, pforte.EventLoginFailed, a.ID, client, "password-expired")
 		s.metric("password-expired")
 		return a, passwordExpired
 	case !a.Confirmed():
+		s.Limits.LoginSucceeded(ctx, email)
 		s.auditAlone(ctx, pforte.EventLoginFailed, a.ID, client, "not-confirmed")
 		s.metric("not-confirmed")
 		return a, notConfirmed
 	}
+	// The right password: the failures are forgotten, the login recorded
+	// and audited in one transaction (one commit on the busiest path).
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := s.Limits.LoginSucceededIn(ctx, tx, email); err != nil {
+			return err
+		}
 		if err := tx.RecordLogin(ctx, a.ID, now); err != nil {
 			return err
 		}

@@ -51,17 +51,21 @@ const (
 const MethodNewOTP = "otp-new"
 
 // Login describes how a session was signed in: who asks (client address,
-// browser) and with which methods (RFC 8176 amr values: "pwd", "otp",
-// "hwk"; none means "pwd").
+// browser), with which methods (RFC 8176 amr values: "pwd", "otp",
+// "hwk"; none means "pwd") and in which language the pages were ("de",
+// "en"; kept as the language of the account's mails, which follow the
+// pages; "" keeps the stored one).
 type Login struct {
 	Client    string
 	UserAgent string
 	Methods   []string
+	Language  string
 }
 
 // Start opens a new session for an account and returns its id (for the
 // cookie). replacing, the id of the browser's previous session if any, is
-// ended: every login gets a new id (no session fixation).
+// ended: every login gets a new id (no session fixation). The sign-in's
+// language is kept in the same transaction.
 func (s *Sessions) Start(ctx context.Context, accountID int64, replacing string, l Login) (string, error) {
 	raw, hash := pforte.NewSecret()
 	now := s.now()
@@ -75,9 +79,13 @@ func (s *Sessions) Start(ctx context.Context, accountID int64, replacing string,
 		if len(ua) > 300 {
 			ua = ua[:300]
 		}
-		return tx.CreateSession(ctx, store.StoredSession{Hash: hash, AccountID: accountID, CreatedAt: now,
+		err := tx.CreateSession(ctx, store.StoredSession{Hash: hash, AccountID: accountID, CreatedAt: now,
 			LastSeenAt: now, ExpiresAt: now.Add(s.Max), Client: l.Client, UserAgent: strings.ToValidUTF8(ua, ""),
 			Methods: strings.Join(l.Methods, " ")})
+		if err != nil || l.Language == "" {
+			return err
+		}
+		return tx.KeepLanguage(ctx, accountID, l.Language)
 	})
 	return raw, err
 }

@@ -42,6 +42,14 @@ func TestIdleAndAbsoluteTimeout(t *testing.T) {
 		if _, _, st, _ := s.Check(ctx, id); st != session.None {
 			t.Fatalf("expired session still known: %v", st)
 		}
+		// The sign-in's language is kept for the mails; none keeps the stored one.
+		if _, err := s.Start(ctx, a.ID, "", session.Login{Language: "en"}); err != nil {
+			t.Fatal(err)
+		}
+		s.Start(ctx, a.ID, "", session.Login{})
+		if lang, err := db.Q().Language(ctx, a.ID); err != nil || lang != "en" {
+			t.Fatalf("language after sign-ins in English and without one: %q %v", lang, err)
+		}
 		id2, _ := s.Start(ctx, a.ID, "", session.Login{})
 		now = now.Add(10 * time.Minute)
 		if _, _, st, _ := s.Check(ctx, id2); st != session.Expired {

@@ -194,6 +194,9 @@ func (p *pageScan) page() (*AccountPage, error) {
 		raw []byte
 		to  any
 	}{{p.businesses, &businesses}, {p.pending, &pending}, {p.services, &services}} {
+		if string(l.raw) == "[]" {
+			continue // most lists are empty: nothing to decode
+		}
 		if err := json.Unmarshal(l.raw, l.to); err != nil {
 			return nil, fmt.Errorf("account page: %w", err)
 		}

@@ -12,6 +12,13 @@ func (tx *Tx) SetLanguage(ctx context.Context, accountID int64, lang string) err
 	return one(tx.q.ExecContext(ctx, `UPDATE accounts SET language = $1 WHERE id = $2`, lang, accountID))
 }
 
+// KeepLanguage is SetLanguage for a sign-in, which mostly finds the
+// language unchanged: then nothing is written (no row version, no error).
+func (tx *Tx) KeepLanguage(ctx context.Context, accountID int64, lang string) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET language = $1 WHERE id = $2 AND language <> $1`, lang, accountID)
+	return err
+}
+
 // Language is the language of the account's mails; "de" until the
 // member chose another.
 func (tx *Tx) Language(ctx context.Context, accountID int64) (string, error) {

@@ -34,6 +34,16 @@ func TestAccountLanguageAndMailLanguage(t *testing.T) {
 		if _, err := db.Q().Language(ctx, 999999); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown account: %v", err)
 		}
+		// A sign-in keeps its language: unchanged, or changed, never an
+		// error (the account may be gone: nothing to keep).
+		for _, lang := range []string{"en", "de", "de"} {
+			must(t, db.Q().KeepLanguage(ctx, a.ID, lang))
+			if got, err := db.Q().Language(ctx, a.ID); err != nil || got != lang {
+				t.Fatalf("kept %q: %q %v", lang, got, err)
+			}
+		}
+		must(t, db.Q().KeepLanguage(ctx, 999999, "en"))
+		must(t, db.SetLanguage(ctx, a.ID, "en"))
 		c := mail.Composer{BaseURL: "https://portal.example", Product: "Portal"}
 		q := db.Q()
 		m := q.MailIn(ctx, c, a.ID).Reset(a.Email, "https://portal.example/passwort-neu?token=x", time.Hour)

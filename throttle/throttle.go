@@ -184,5 +184,12 @@ func (l *Limiter) LoginGiveBack(ctx context.Context, email string) error {
 
 // LoginSucceeded forgets the failures of email.
 func (l *Limiter) LoginSucceeded(ctx context.Context, email string) error {
-	return l.DB.Q().ResetCounter(ctx, loginKey(email))
+	return l.LoginSucceededIn(ctx, l.DB.Q(), email)
+}
+
+// LoginSucceededIn is LoginSucceeded within tx: a login's writes after
+// the right password (the counter, the login, its audit entry) commit
+// together.
+func (l *Limiter) LoginSucceededIn(ctx context.Context, tx *store.Tx, email string) error {
+	return tx.ResetCounter(ctx, loginKey(email))
 }

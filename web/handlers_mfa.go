@@ -111,16 +111,16 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, accountID int64,
 		return
 	}
 	s.setSessionCookie(w, id)
-	s.keepLanguage(r.Context(), accountID, langOf(r)) // the mails follow the pages
 	if next == "" {
 		next = "/konto"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// sessionLogin describes the sign-in of request r with methods.
+// sessionLogin describes the sign-in of request r with methods; the
+// session keeps the page's language for the mails (they follow the pages).
 func sessionLogin(r *http.Request, s *Server, methods ...string) session.Login {
-	return session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: methods}
+	return session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: methods, Language: string(langOf(r))}
 }
 
 func (s *Server) handleSecondFactorForm() http.Handler {

@@ -301,6 +301,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", string(lang))
+	// The whole page is here: its length goes ahead, and it leaves in one
+	// piece rather than in chunks.
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	if v.Error != nil && v.Error.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(v.Error.RetryAfter))
 	}

@@ -66,6 +66,7 @@ type options struct {
 	loginClients                 []int
 	duration                     time.Duration
 	pid                          int
+	dbProcess                    string
 	register                     bool
 	soak                         soakOptions
 }
@@ -81,6 +82,7 @@ func parse(args []string) (options, error) {
 	logins := fs.String("login-clients", "8,64", "concurrent clients for logins (comma-separated runs)")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of each run")
 	fs.IntVar(&o.pid, "pid", 0, "the portal's process id, to read its CPU time and peak RSS from /proc")
+	fs.StringVar(&o.dbProcess, "db-process", "", "the command name of the database's processes on this machine (postgres), to add their CPU time per request")
 	fs.BoolVar(&o.register, "register", false, "first register and confirm the -email accounts that can not sign in yet (needs the development outbox)")
 	fs.DurationVar(&o.soak.duration, "soak", 0, "instead of the measurements, a soak of this length (mixed load at a steady rate)")
 	fs.DurationVar(&o.soak.every, "soak-every", time.Minute, "soak: interval between two samples of the server")
@@ -160,9 +162,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 	fmt.Fprintf(out, "Pforte at %s, %d cores, GOMAXPROCS %d, %s each run\n\n", o.url, runtime.NumCPU(), runtime.GOMAXPROCS(0), o.duration)
 	base := measure(o.pageClients, o.duration, func() error { _, err := get(signedIn, "http://"+ln.Addr().String()+"/"); return err })
+	cpu := o.cpu()
 	konto := measure(o.pageClients, o.duration, func() error { _, err := get(signedIn, o.url+"/konto"); return err })
 	fmt.Fprintf(out, "bare handler   %d clients: %s\n", o.pageClients, base)
-	fmt.Fprintf(out, "GET /konto     %d clients: %s\n", o.pageClients, konto)
+	fmt.Fprintf(out, "GET /konto     %d clients: %s%s\n", o.pageClients, konto, cpu.per(konto.n, func(d time.Duration) string {
+		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+	}))
 	fmt.Fprintf(out, "  ratio /konto ÷ bare handler: %.2f\n\n", konto.rate()/base.rate())
 
 	// A hash costs more CPU while the other cores hash too (they share
@@ -176,23 +181,43 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		resetPeak(o.pid)
 	}
 	for _, n := range o.loginClients {
-		cpu0 := procCPU(o.pid)
+		cpu := o.cpu()
 		r := measureEach(n, o.duration, func(i int) error {
 			c := &http.Client{Transport: transport, CheckRedirect: noRedirect}
 			return login(c, o, i)
 		})
-		line := fmt.Sprintf("logins %3d clients: %s, %.2f of capacity", n, r, r.rate()/capacity)
-		if o.pid != 0 && r.n > 0 {
-			used := procCPU(o.pid) - cpu0
-			per := used.Seconds() / float64(r.n)
-			line += fmt.Sprintf(", server CPU per login %.2f hashes (%.2f of a hash alone)", per/perHash.Seconds(), per/alone.Seconds())
-		}
-		fmt.Fprintln(out, line)
+		fmt.Fprintf(out, "logins %3d clients: %s, %.2f of capacity%s\n", n, r, r.rate()/capacity, cpu.per(r.n, func(d time.Duration) string {
+			return fmt.Sprintf("%.2f hashes (%.2f of a hash alone)", d.Seconds()/perHash.Seconds(), d.Seconds()/alone.Seconds())
+		}))
 	}
 	if o.pid != 0 {
 		fmt.Fprintf(out, "server peak RSS during the logins: %s\n", peakRSS(o.pid))
 	}
 	return nil
+}
+
+// cpuMark is the CPU time used so far by the server (-pid) and the
+// database (-db-process), to tell what a run cost them.
+type cpuMark struct {
+	o          options
+	server, db time.Duration
+}
+
+func (o options) cpu() cpuMark { return cpuMark{o, procCPU(o.pid), namedCPU(o.dbProcess)} }
+
+// per says the CPU time used since the mark per request of n: the
+// server's said by say, the database's in µs (", server CPU per request
+// X (+ Y µs of postgres)").
+func (m cpuMark) per(n int, say func(time.Duration) string) string {
+	if m.o.pid == 0 || n == 0 {
+		return ""
+	}
+	line := ", server CPU per request " + say((procCPU(m.o.pid)-m.server)/time.Duration(n))
+	if m.o.dbProcess != "" {
+		db := (namedCPU(m.o.dbProcess) - m.db) / time.Duration(n)
+		line += fmt.Sprintf(" (+ %.0f µs of %s)", float64(db)/float64(time.Microsecond), m.o.dbProcess)
+	}
+	return line
 }
 
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -19,14 +19,50 @@ func procCPU(pid int) time.Duration {
 	if err != nil {
 		return 0
 	}
-	// The fields after the command name (in parentheses): utime and stime are 14 and 15.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
+	return statCPU(b)
+}
+
+// namedCPU is the CPU time so far of every process whose command name is
+// name ("postgres": the database server's processes, one per connection),
+// with that of their children that ended (a connection closed during
+// the run counts in its parent's).
+func namedCPU(name string) time.Duration {
+	if name == "" {
 		return 0
 	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
+	dirs, _ := os.ReadDir("/proc")
+	var sum time.Duration
+	for _, d := range dirs {
+		if _, err := strconv.Atoi(d.Name()); err != nil {
+			continue
+		}
+		comm, err := os.ReadFile("/proc/" + d.Name() + "/comm")
+		if err != nil || strings.TrimSpace(string(comm)) != name {
+			continue
+		}
+		if b, err := os.ReadFile("/proc/" + d.Name() + "/stat"); err == nil {
+			sum += statCPU(b) + statChildrenCPU(b)
+		}
+	}
+	return sum
+}
+
+// statCPU reads utime and stime from the text of /proc/PID/stat (fields
+// 14 and 15), statChildrenCPU cutime and cstime (16 and 17): the times
+// of the children waited for.
+func statCPU(b []byte) time.Duration         { return statTicks(b, 11) }
+func statChildrenCPU(b []byte) time.Duration { return statTicks(b, 13) }
+
+// statTicks adds the two clock-tick fields from i on of /proc/PID/stat,
+// counted after the command name (in parentheses, which may hold spaces).
+func statTicks(b []byte, i int) time.Duration {
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < i+2 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[i], 10, 64)
+	st, _ := strconv.ParseInt(f[i+1], 10, 64)
 	const ticks = 100 // USER_HZ on Linux
 	return time.Duration(u+st) * time.Second / ticks
 }

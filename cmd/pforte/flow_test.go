@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -429,6 +430,10 @@ func TestBadInputAndHeaders(t *testing.T) {
 			if !strings.Contains(pg.Header.Get(h), want) {
 				t.Errorf("%s: %q", h, pg.Header.Get(h))
 			}
+		}
+		// A page goes out whole, with its length ahead (not in chunks).
+		if pg.Header.Get("Content-Length") != strconv.Itoa(len(pg.Body)) {
+			t.Errorf("Content-Length %q for %d bytes", pg.Header.Get("Content-Length"), len(pg.Body))
 		}
 		// JSON data blocks (the page scripts' texts, the policy) are data, not script.
 		code := regexp.MustCompile(`(?s)<script type="application/json"[^>]*>.*?</script>`).ReplaceAllString(pg.Body, "")

@@ -148,13 +148,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 
-	// The bare handler serves the same bytes as /konto did.
+	// The bare handler serves the same bytes as /konto did, the same way
+	// (with their length, in one piece).
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
+	length := strconv.Itoa(len(page))
 	bare := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Length", length)
 		w.Write(page)
 	})}
 	go bare.Serve(ln)
@@ -173,22 +176,32 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	// A hash costs more CPU while the other cores hash too (they share
 	// caches and memory bandwidth), as in a server under load: the
 	// capacity counts that, and the CPU per login is given against both.
+	// The host's speed drifts (a VM shares its machine), so the capacity
+	// of each login run is measured right before and after it.
 	alone, perHash := hashCPU(params, 1), hashCPU(params, runtime.NumCPU())
-	capacity := float64(runtime.NumCPU()) / perHash.Seconds()
+	capacity := func(perHash time.Duration) float64 { return float64(runtime.NumCPU()) / perHash.Seconds() }
 	fmt.Fprintf(out, "argon2id %s: %.1f ms CPU per hash alone, %.1f ms with %d at once; capacity %.1f hashes/s\n",
-		params, ms(alone), ms(perHash), runtime.NumCPU(), capacity)
+		params, ms(alone), ms(perHash), runtime.NumCPU(), capacity(perHash))
 	if o.pid != 0 {
 		resetPeak(o.pid)
 	}
-	for _, n := range o.loginClients {
+	for i, n := range o.loginClients {
+		before := perHash
+		if i > 0 {
+			before = hashCPU(params, runtime.NumCPU())
+		}
 		cpu := o.cpu()
 		r := measureEach(n, o.duration, func(i int) error {
 			c := &http.Client{Transport: transport, CheckRedirect: noRedirect}
 			return login(c, o, i)
 		})
-		fmt.Fprintf(out, "logins %3d clients: %s, %.2f of capacity%s\n", n, r, r.rate()/capacity, cpu.per(r.n, func(d time.Duration) string {
-			return fmt.Sprintf("%.2f hashes (%.2f of a hash alone)", d.Seconds()/perHash.Seconds(), d.Seconds()/alone.Seconds())
-		}))
+		cpu.stop()
+		after := hashCPU(params, runtime.NumCPU())
+		perHash = (before + after) / 2
+		fmt.Fprintf(out, "logins %3d clients: %s, %.2f of capacity (%.1f and %.1f hashes/s before and after)%s\n", n, r,
+			r.rate()/capacity(perHash), capacity(before), capacity(after), cpu.per(r.n, func(d time.Duration) string {
+				return fmt.Sprintf("%.2f hashes (%.2f of a hash alone)", d.Seconds()/perHash.Seconds(), d.Seconds()/alone.Seconds())
+			}))
 	}
 	if o.pid != 0 {
 		fmt.Fprintf(out, "server peak RSS during the logins: %s\n", peakRSS(o.pid))
@@ -196,26 +209,36 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// cpuMark is the CPU time used so far by the server (-pid) and the
-// database (-db-process), to tell what a run cost them.
+// cpuMark is the CPU time used by the server (-pid) and the database
+// (-db-process) from a start to a stop, to tell what a run cost them.
 type cpuMark struct {
 	o          options
 	server, db time.Duration
+	stopped    bool
 }
 
-func (o options) cpu() cpuMark { return cpuMark{o, procCPU(o.pid), namedCPU(o.dbProcess)} }
+func (o options) cpu() *cpuMark {
+	return &cpuMark{o: o, server: procCPU(o.pid), db: namedCPU(o.dbProcess)}
+}
 
-// per says the CPU time used since the mark per request of n: the
-// server's said by say, the database's in µs (", server CPU per request
-// X (+ Y µs of postgres)").
-func (m cpuMark) per(n int, say func(time.Duration) string) string {
+// stop ends the run: from now on the mark holds the CPU time used in it.
+func (m *cpuMark) stop() {
+	m.server, m.db, m.stopped = procCPU(m.o.pid)-m.server, namedCPU(m.o.dbProcess)-m.db, true
+}
+
+// per says the CPU time of the run per request of n: the server's said
+// by say, the database's in µs (", server CPU per request X (+ Y µs of
+// postgres)").
+func (m *cpuMark) per(n int, say func(time.Duration) string) string {
 	if m.o.pid == 0 || n == 0 {
 		return ""
 	}
-	line := ", server CPU per request " + say((procCPU(m.o.pid)-m.server)/time.Duration(n))
+	if !m.stopped {
+		m.stop()
+	}
+	line := ", server CPU per request " + say(m.server/time.Duration(n))
 	if m.o.dbProcess != "" {
-		db := (namedCPU(m.o.dbProcess) - m.db) / time.Duration(n)
-		line += fmt.Sprintf(" (+ %.0f µs of %s)", float64(db)/float64(time.Microsecond), m.o.dbProcess)
+		line += fmt.Sprintf(" (+ %.0f µs of %s)", float64(m.db/time.Duration(n))/float64(time.Microsecond), m.o.dbProcess)
 	}
 	return line
 }

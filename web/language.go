@@ -77,11 +77,15 @@ func switchLinks(r *http.Request, current locale.Lang) []langLink {
 }
 
 // constantsIn are the pageConstants in lang, like codesIn.
-func (s *Server) constantsIn(lang locale.Lang) pageConstants {
-	if c, ok := s.constants[lang]; ok {
-		return c
+func (s *Server) constantsIn(lang locale.Lang) pageConstants { return inLang(s.constants, lang) }
+
+// inLang is lang's entry of m, else the German one: what is made once per
+// language at startup, for a language the catalog may lack.
+func inLang[T any](m map[locale.Lang]T, lang locale.Lang) T {
+	if v, ok := m[lang]; ok {
+		return v
 	}
-	return s.constants[locale.German]
+	return m[locale.German]
 }
 
 // localize puts v into the page's language lang: the title and notice are
@@ -124,12 +128,7 @@ func scriptTextsOf(cat *locale.Catalog) (map[locale.Lang]template.JS, error) {
 
 // codesIn is the one list of codes with titles and remedies in lang,
 // shared by every page (read only).
-func (s *Server) codesIn(lang locale.Lang) []pforte.CodeInfo {
-	if c, ok := s.codes[lang]; ok {
-		return c
-	}
-	return s.codes[locale.German]
-}
+func (s *Server) codesIn(lang locale.Lang) []pforte.CodeInfo { return inLang(s.codes, lang) }
 
 // codesOf translates the one list of codes into lang.
 func codesOf(cat *locale.Catalog, lang locale.Lang) []pforte.CodeInfo {
@@ -153,12 +152,7 @@ func rulesOf(p policy.Policy, cat *locale.Catalog, lang locale.Lang) pageRules {
 }
 
 // rulesIn is pageRules in lang, like codesIn.
-func (s *Server) rulesIn(lang locale.Lang) pageRules {
-	if r, ok := s.rules[lang]; ok {
-		return r
-	}
-	return s.rules[locale.German]
-}
+func (s *Server) rulesIn(lang locale.Lang) pageRules { return inLang(s.rules, lang) }
 
 // ruleLabels names the password rules in a language: German from the
 // policy itself, other languages from the catalog (rule.ID, with the

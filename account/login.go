@@ -106,13 +106,15 @@ func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*
 		s.metric("not-confirmed")
 		return a, notConfirmed
 	}
-	// The right password: the failures are forgotten, the login recorded
-	// and audited in one transaction (one commit on the busiest path).
+	// The right password: the login recorded, the failures forgotten and
+	// the login audited in one transaction (one commit on the busiest
+	// path). The account's row first, then the counter's: the order in
+	// which deleting an account takes them (no deadlock between the two).
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if err := s.Limits.LoginSucceededIn(ctx, tx, email); err != nil {
+		if err := tx.RecordLogin(ctx, a.ID, now); err != nil {
 			return err
 		}
-		if err := tx.RecordLogin(ctx, a.ID, now); err != nil {
+		if err := s.Limits.LoginSucceededIn(ctx, tx, email); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, pforte.EventLoginSucceeded, a.ID, client, "")
@@ -126,6 +128,17 @@ func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*
 	}
 	s.metric("success")
 	return a, nil
+}
+
+// SignInRefused is err for the member: a sign-in whose password was
+// changed (reset) while it was being checked (store.ErrPasswordChanged)
+// proved a password that is no longer the account's, and is answered as
+// a wrong password.
+func SignInRefused(err error) error {
+	if errors.Is(err, store.ErrPasswordChanged) {
+		return invalidCredentials
+	}
+	return err
 }
 
 // upgradeHash stores pw under the current parameters. A failure here is

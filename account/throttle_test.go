@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"pforte"
+	"pforte/account"
 	"pforte/store"
 	"pforte/store/storetest"
 	"pforte/throttle"
@@ -179,4 +180,49 @@ func median(d []time.Duration) time.Duration {
 	d = slices.Clone(d)
 	slices.Sort(d)
 	return d[len(d)/2]
+}
+
+// The right password forgets the failures before it (in the login's own
+// transaction): after FreeFailures-1 wrong ones and the right one, the
+// next FreeFailures wrong ones are checked again, none throttled. The
+// right password of an unconfirmed account forgets them too.
+func TestRightPasswordForgetsTheFailures(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		for _, addr := range []string{"vergessen@example.de", "offen@example.de"} {
+			s.Register(ctx, addr, "Zebra-Mond7!Wolke", "", false, "c")
+			if addr == "vergessen@example.de" {
+				confirm(t, s, addr)
+			}
+			for range throttle.FreeFailures - 1 {
+				if _, err := s.Login(ctx, addr, "Falsch-Passwort-1!", "c"); pforte.ErrorCode(err) != pforte.InvalidCredentials {
+					t.Fatalf("%s, wrong password: %v", addr, err)
+				}
+			}
+			_, err := s.Login(ctx, addr, "Zebra-Mond7!Wolke", "c")
+			if want := map[string]pforte.Code{"vergessen@example.de": "", "offen@example.de": pforte.NotConfirmed}[addr]; pforte.ErrorCode(err) != want {
+				t.Fatalf("%s, right password: %v", addr, err)
+			}
+			if st, err := s.Limits.LoginState(ctx, addr); err != nil || st.Failures != 0 {
+				t.Fatalf("%s: failures after the right password: %+v %v", addr, st, err)
+			}
+			for i := range throttle.FreeFailures {
+				if _, err := s.Login(ctx, addr, "Falsch-Passwort-1!", "c"); pforte.ErrorCode(err) != pforte.InvalidCredentials {
+					t.Fatalf("%s, wrong password %d after the right one: %v", addr, i+1, err)
+				}
+			}
+		}
+	})
+}
+
+// A sign-in whose password changed while it was checked is answered as a
+// wrong password; other errors pass.
+func TestSignInRefusedIsAWrongPassword(t *testing.T) {
+	if got := account.SignInRefused(store.ErrPasswordChanged); pforte.ErrorCode(got) != pforte.InvalidCredentials {
+		t.Errorf("password changed: %v", got)
+	}
+	other := fmt.Errorf("some failure")
+	if got := account.SignInRefused(other); got != other {
+		t.Errorf("other error: %v", got)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -210,7 +211,7 @@ func TestPendingLoginExpires(t *testing.T) {
 		ctx := context.Background()
 		a := member(t, s, "emil@example.de")
 		secret, _ := enrolled(t, s, clk, a)
-		raw, err := s.BeginLogin(ctx, a.ID, "/konto/passwort")
+		raw, err := s.BeginLogin(ctx, a.ID, a.PasswordHash, "/konto/passwort")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,6 +264,38 @@ func TestCodeBurstGetsNoMoreChecksThanTheRule(t *testing.T) {
 		}
 		if _, err := s.Verify(ctx, a, right, "test"); pforte.ErrorCode(err) != pforte.Throttled {
 			t.Fatalf("the right code after the burst: %v", err)
+		}
+	})
+}
+
+// A login waiting for its second factor ends with a password reset, and
+// one whose password was reset while it was being checked does not begin.
+func TestPasswordResetEndsPendingLogins(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, clk := service(t, url)
+		ctx := context.Background()
+		a := member(t, s, "wartend@example.de")
+		secret, _ := enrolled(t, s, clk, a)
+		raw, err := s.BeginLogin(ctx, a.ID, a.PasswordHash, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The reset (as account.Reset does it): a new password, every session ended.
+		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+			if err := tx.SetPassword(ctx, a.ID, "neu", a.PasswordHash, clk.Now()); err != nil {
+				return err
+			}
+			_, err := tx.DeleteSessionsOf(ctx, a.ID, "")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.CompleteLogin(ctx, raw, clk.code(secret), "test"); !mfa.LoginGone(err) {
+			t.Fatalf("the second factor after a reset: %v", err)
+		}
+		if _, err := s.BeginLogin(ctx, a.ID, a.PasswordHash, ""); !errors.Is(err, store.ErrPasswordChanged) {
+			t.Fatalf("a login that checked the old password: %v", err)
 		}
 	})
 }

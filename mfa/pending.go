@@ -13,7 +13,7 @@ import (
 // right password.
 const PendingTTL = 5 * time.Minute
 
-const kindSecondFactor = "second-factor"
+const kindSecondFactor = store.PendingSecondFactor
 
 // loginGone is the answer when the pending login is unknown or expired:
 // the member starts again with the password.
@@ -24,13 +24,21 @@ var loginGone = &pforte.Error{Code: pforte.SessionExpired,
 func LoginGone(err error) bool { return err == loginGone }
 
 // BeginLogin keeps, for PendingTTL, that the account gave the right
-// password and wants to go on to next; it returns the secret for the
-// cookie. No session exists before the second factor.
-func (s *Service) BeginLogin(ctx context.Context, accountID int64, next string) (string, error) {
+// password (checked against the hash passwordHash) and wants to go on to
+// next; it returns the secret for the cookie. No session exists before
+// the second factor. A reset or change of the password ends the pending
+// login (store.DeleteSessionsOf); one that committed during the check
+// makes this store.ErrPasswordChanged.
+func (s *Service) BeginLogin(ctx context.Context, accountID int64, passwordHash, next string) (string, error) {
 	raw, hash := pforte.NewSecret()
 	now := s.now()
-	err := s.DB.Q().InsertPending(ctx, store.Pending{Hash: hash, Kind: kindSecondFactor, AccountID: accountID,
-		Next: next, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)})
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.HoldPassword(ctx, accountID, passwordHash); err != nil {
+			return err
+		}
+		return tx.InsertPending(ctx, store.Pending{Hash: hash, Kind: kindSecondFactor, AccountID: accountID,
+			Next: next, CreatedAt: now, ExpiresAt: now.Add(PendingTTL)})
+	})
 	return raw, err
 }
 

@@ -55,21 +55,40 @@ const MethodNewOTP = "otp-new"
 // "hwk"; none means "pwd") and in which language the pages were ("de",
 // "en"; kept as the language of the account's mails, which follow the
 // pages; "" keeps the stored one).
+//
+// Password is the hash the sign-in's password was checked against (""
+// when no password was part of it, as with a passkey): the session opens
+// only while it is still the account's, so that a reset or change that
+// commits during the check leaves no session behind.
 type Login struct {
 	Client    string
 	UserAgent string
 	Methods   []string
 	Language  string
+	Password  string
 }
 
 // Start opens a new session for an account and returns its id (for the
 // cookie). replacing, the id of the browser's previous session if any, is
 // ended: every login gets a new id (no session fixation). The sign-in's
-// language is kept in the same transaction.
+// language is kept in the same transaction; a sign-in whose password
+// changed meanwhile gets store.ErrPasswordChanged and no session.
 func (s *Sessions) Start(ctx context.Context, accountID int64, replacing string, l Login) (string, error) {
 	raw, hash := pforte.NewSecret()
 	now := s.now()
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		// The account's row first, as a reset takes it before the
+		// sessions (no deadlock between the two).
+		if l.Password != "" {
+			if err := tx.HoldPassword(ctx, accountID, l.Password); err != nil {
+				return err
+			}
+		}
+		if l.Language != "" {
+			if err := tx.KeepLanguage(ctx, accountID, l.Language); err != nil {
+				return err
+			}
+		}
 		if replacing != "" {
 			if err := tx.DeleteSession(ctx, pforte.HashSecret(replacing)); err != nil {
 				return err
@@ -79,13 +98,9 @@ func (s *Sessions) Start(ctx context.Context, accountID int64, replacing string,
 		if len(ua) > 300 {
 			ua = ua[:300]
 		}
-		err := tx.CreateSession(ctx, store.StoredSession{Hash: hash, AccountID: accountID, CreatedAt: now,
+		return tx.CreateSession(ctx, store.StoredSession{Hash: hash, AccountID: accountID, CreatedAt: now,
 			LastSeenAt: now, ExpiresAt: now.Add(s.Max), Client: l.Client, UserAgent: strings.ToValidUTF8(ua, ""),
 			Methods: strings.Join(l.Methods, " ")})
-		if err != nil || l.Language == "" {
-			return err
-		}
-		return tx.KeepLanguage(ctx, accountID, l.Language)
 	})
 	return raw, err
 }

@@ -2,12 +2,14 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
 
 	"pforte"
 	"pforte/session"
+	"pforte/store"
 	"pforte/store/storetest"
 )
 
@@ -126,4 +128,33 @@ func BenchmarkCheck(b *testing.B) {
 			b.Fatal(st, err)
 		}
 	}
+}
+
+// A sign-in whose password was reset while it was being checked gets no
+// session: Start holds the account's password and refuses one that is no
+// longer the account's.
+func TestStartRefusesAChangedPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		ctx, db := context.Background(), storetest.Open(t, url)
+		now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		a := &pforte.Account{Email: "r@example.de", PasswordHash: "alt", CreatedAt: now}
+		db.Q().CreateAccount(ctx, a)
+		s := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: time.Hour, Now: func() time.Time { return now }}
+		if _, err := s.Start(ctx, a.ID, "", session.Login{Password: "alt", Language: "en"}); err != nil {
+			t.Fatalf("the account's password: %v", err)
+		}
+		if err := db.Q().SetPassword(ctx, a.ID, "neu", "alt", now); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := db.Q().CountSessions(ctx, a.ID)
+		if _, err := s.Start(ctx, a.ID, "", session.Login{Password: "alt", Language: "de"}); !errors.Is(err, store.ErrPasswordChanged) {
+			t.Fatalf("the old password after a reset: %v", err)
+		}
+		if n, _ := db.Q().CountSessions(ctx, a.ID); n != before {
+			t.Errorf("sessions %d, before %d: the refused sign-in left one", n, before)
+		}
+		if lang, _ := db.Q().Language(ctx, a.ID); lang != "en" {
+			t.Errorf("the refused sign-in changed the language to %q", lang)
+		}
+	})
 }

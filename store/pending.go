@@ -18,6 +18,11 @@ type Pending struct {
 	ExpiresAt time.Time
 }
 
+// PendingSecondFactor is the kind of a login that gave the right password
+// and waits for its second factor: a session to be, ended with the
+// account's sessions (DeleteSessionsOf).
+const PendingSecondFactor = "second-factor"
+
 // InsertPending stores a new pending step.
 func (tx *Tx) InsertPending(ctx context.Context, p Pending) error {
 	var acct sql.NullInt64

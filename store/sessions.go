@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -107,6 +108,28 @@ func (tx *Tx) SessionWithAccount(ctx context.Context, hash string) (*StoredSessi
 	return &s, acct.account(), nil
 }
 
+// ErrPasswordChanged says that the account's password is no longer the
+// one a sign-in checked: a reset or change committed in between.
+var ErrPasswordChanged = errors.New("store: the password changed during the sign-in")
+
+// HoldPassword checks within tx that the account's password hash is still
+// hash and holds the account's row until tx ends, so that a reset or
+// change waits for tx (and then ends what tx opened) or, committed
+// first, makes this ErrPasswordChanged. SQLite's write transactions run
+// one at a time already; PostgreSQL locks the row.
+func (tx *Tx) HoldPassword(ctx context.Context, accountID int64, hash string) error {
+	q := `SELECT 1 FROM accounts WHERE id = $1 AND password_hash = $2`
+	if tx.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var one int
+	err := tx.q.QueryRowContext(ctx, q, accountID, hash).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) || hash == "" {
+		return ErrPasswordChanged
+	}
+	return err
+}
+
 // TouchSession records activity: the idle timeout starts again from now.
 func (tx *Tx) TouchSession(ctx context.Context, hash string, now time.Time) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE hash = $2 AND last_seen_at < $1`,
@@ -125,9 +148,14 @@ func (tx *Tx) DeleteSession(ctx context.Context, hash string) error {
 }
 
 // DeleteSessionsOf ends every session of an account but the one with hash
-// keep ("" keeps none).
+// keep ("" keeps none), and every login of it that waits for its second
+// factor (a password reset or change must leave no way in with the old
+// password).
 func (tx *Tx) DeleteSessionsOf(ctx context.Context, accountID int64, keep string) (int64, error) {
 	if _, err := tx.endOIDC(ctx, `account_id = $1 AND hash <> $2`, accountID, keep); err != nil {
+		return 0, err
+	}
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM pending WHERE account_id = $1 AND kind = $2`, accountID, PendingSecondFactor); err != nil {
 		return 0, err
 	}
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = $1 AND hash <> $2`, accountID, keep)

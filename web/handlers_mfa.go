@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"pforte"
+	"pforte/account"
 	"pforte/mfa"
 	"pforte/session"
 	"pforte/store"
@@ -65,9 +66,9 @@ func (s *Server) askSecondFactor(w http.ResponseWriter, r *http.Request, a *pfor
 	if !on {
 		return s.askPasskey(w, r, a, next)
 	}
-	raw, err := s.mfa.BeginLogin(r.Context(), a.ID, next)
+	raw, err := s.mfa.BeginLogin(r.Context(), a.ID, a.PasswordHash, next)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.renderError(w, r, account.SignInRefused(err))
 		return true
 	}
 	s.setPendingCookie(w, raw)
@@ -104,10 +105,12 @@ func (s *Server) askPasskey(w http.ResponseWriter, r *http.Request, a *pforte.Ac
 
 // signIn starts a session for a with the sign-in methods and sends the
 // browser on to next (or /konto).
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, accountID int64, next string, methods ...string) {
-	id, err := s.sessions.Start(r.Context(), accountID, s.sessionID(r), sessionLogin(r, s, methods...))
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, a *pforte.Account, next string, methods ...string) {
+	l := sessionLogin(r, s, methods...)
+	l.Password = a.PasswordHash
+	id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), l)
 	if err != nil {
-		s.renderError(w, r, err)
+		s.renderError(w, r, account.SignInRefused(err))
 		return
 	}
 	s.setSessionCookie(w, id)
@@ -148,7 +151,7 @@ func (s *Server) handleSecondFactor() http.Handler {
 			return
 		}
 		s.clearPendingCookie(w)
-		s.signIn(w, r, a.ID, next, "pwd", "otp")
+		s.signIn(w, r, a, next, "pwd", "otp")
 	})
 }
 
@@ -249,9 +252,11 @@ func (s *Server) handleFactorOn() http.Handler {
 				if au.Session.SecondFactor() {
 					shown = "otp"
 				}
-				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, sessionLogin(r, s, "pwd", shown))
+				l := sessionLogin(r, s, "pwd", shown)
+				l.Password = a.PasswordHash
+				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, l)
 				if err != nil {
-					s.renderError(w, r, err)
+					s.renderError(w, r, account.SignInRefused(err))
 					return
 				}
 				s.setSessionCookie(w, id)
@@ -282,9 +287,11 @@ func (s *Server) handleFactorOff() http.Handler {
 		if st := authOf(r).Session; st != nil && st.HasMethod("hwk") {
 			methods = []string{"hwk"}
 		}
-		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: methods})
+		l := sessionLogin(r, s, methods...)
+		l.Password = a.PasswordHash
+		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), l)
 		if err != nil {
-			s.renderError(w, r, err)
+			s.renderError(w, r, account.SignInRefused(err))
 			return
 		}
 		s.setSessionCookie(w, id)

@@ -140,7 +140,7 @@ func (s *Server) handleLogin() http.Handler {
 		if s.askSecondFactor(w, r, a, next) {
 			return
 		}
-		s.signIn(w, r, a.ID, next, "pwd")
+		s.signIn(w, r, a, next, "pwd")
 	})
 }
 

@@ -185,11 +185,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if o.pid != 0 {
 		resetPeak(o.pid)
 	}
-	for i, n := range o.loginClients {
-		before := perHash
-		if i > 0 {
-			before = hashCPU(params, runtime.NumCPU())
-		}
+	before := perHash // then each run's after is the next one's before
+	for _, n := range o.loginClients {
 		cpu := o.cpu()
 		r := measureEach(n, o.duration, func(i int) error {
 			c := &http.Client{Transport: transport, CheckRedirect: noRedirect}
@@ -202,6 +199,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			r.rate()/capacity(perHash), capacity(before), capacity(after), cpu.per(r.n, func(d time.Duration) string {
 				return fmt.Sprintf("%.2f hashes (%.2f of a hash alone)", d.Seconds()/perHash.Seconds(), d.Seconds()/alone.Seconds())
 			}))
+		before = after
 	}
 	if o.pid != 0 {
 		fmt.Fprintf(out, "server peak RSS during the logins: %s\n", peakRSS(o.pid))
@@ -230,13 +228,16 @@ func (m *cpuMark) stop() {
 // by say, the database's in µs (", server CPU per request X (+ Y µs of
 // postgres)").
 func (m *cpuMark) per(n int, say func(time.Duration) string) string {
-	if m.o.pid == 0 || n == 0 {
+	if (m.o.pid == 0 && m.o.dbProcess == "") || n == 0 {
 		return ""
 	}
 	if !m.stopped {
 		m.stop()
 	}
-	line := ", server CPU per request " + say(m.server/time.Duration(n))
+	var line string
+	if m.o.pid != 0 {
+		line = ", server CPU per request " + say(m.server/time.Duration(n))
+	}
 	if m.o.dbProcess != "" {
 		line += fmt.Sprintf(" (+ %.0f µs of %s)", float64(m.db/time.Duration(n))/float64(time.Microsecond), m.o.dbProcess)
 	}

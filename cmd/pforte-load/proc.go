@@ -30,6 +30,9 @@ func namedCPU(name string) time.Duration {
 	if name == "" {
 		return 0
 	}
+	if len(name) > 15 {
+		name = name[:15] // the kernel keeps 15 bytes of a command's name
+	}
 	dirs, _ := os.ReadDir("/proc")
 	var sum time.Duration
 	for _, d := range dirs {

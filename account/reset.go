@@ -135,7 +135,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 	}
 	if !ok {
 		s.auditAlone(ctx, pforte.EventLoginFailed, a.ID, client, "password change: wrong current password")
-		return &pforte.Error{Code: pforte.InvalidCredentials, Message: "Das aktuelle Passwort ist falsch."}
+		return wrongCurrent
 	}
 	s.Limits.LoginSucceeded(ctx, a.Email)
 	if err := s.checkNew(ctx, pw, repeat, hasRepeat, a.Email, a.PasswordHash, a.PreviousHash); err != nil {
@@ -147,6 +147,11 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 	}
 	now := s.now()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		// The password checked above must still be the account's: a reset
+		// that committed during the check is not undone.
+		if err := tx.HoldPassword(ctx, a.ID, a.PasswordHash); err != nil {
+			return err
+		}
 		if err := tx.SetPassword(ctx, a.ID, hash, a.PasswordHash, now); err != nil {
 			return err
 		}
@@ -161,6 +166,9 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 		}
 		return audit(ctx, tx, now, pforte.EventPasswordChanged, a.ID, client, "")
 	})
+	if errors.Is(err, store.ErrPasswordChanged) {
+		return wrongCurrent
+	}
 	if err == nil {
 		s.wake()
 	}

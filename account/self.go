@@ -52,6 +52,11 @@ func (s *Service) RequestEmailChange(ctx context.Context, a *pforte.Account, new
 	}
 	now := s.now()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		// The password that allowed this (CheckPassword) must still be the
+		// account's: a reset that committed meanwhile voids the request.
+		if err := tx.HoldPassword(ctx, a.ID, a.PasswordHash); err != nil {
+			return err
+		}
 		owner, err := tx.AccountByEmail(ctx, email)
 		if err == nil {
 			if _, err := tx.Enqueue(ctx, owner.ID, tx.MailIn(ctx, s.Mail, owner.ID).SecurityNotice(email, mail.NoticeEmailTaken, now), now); err != nil {
@@ -77,6 +82,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, a *pforte.Account, new
 		}
 		return audit(ctx, tx, now, pforte.EventEmailChangeAsked, a.ID, client, "")
 	})
+	if errors.Is(err, store.ErrPasswordChanged) {
+		return wrongCurrent
+	}
 	if err == nil {
 		s.wake()
 	}

@@ -218,21 +218,32 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, next, client string) (*
 	return opts, raw, err
 }
 
+// PasskeyRefused is err for the member: a passkey sign-in whose passkey
+// went (a reset removed it) before its session opened
+// (store.ErrPasswordChanged) is answered as an unknown passkey.
+func PasskeyRefused(err error) error {
+	if errors.Is(err, store.ErrPasswordChanged) {
+		return passkeyInvalid
+	}
+	return err
+}
+
 // FinishPasskeyLogin verifies the assertion body of the ceremony raw and
-// returns the account it signs in and next. The stored credential takes
+// returns the account it signs in, next and the passkey (for the
+// session: session.Login.Passkey). The stored credential takes
 // the new sign count and flags; a sign count that did not grow means the
 // passkey may have been copied: the login is refused and audited.
-func (s *Service) FinishPasskeyLogin(ctx context.Context, raw string, body []byte, client string) (*pforte.Account, string, error) {
+func (s *Service) FinishPasskeyLogin(ctx context.Context, raw string, body []byte, client string) (*pforte.Account, string, int64, error) {
 	if s.WebAuthn == nil {
-		return nil, "", passkeysOff
+		return nil, "", 0, passkeysOff
 	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(body)
 	if err != nil {
-		return nil, "", passkeyMalformed
+		return nil, "", 0, passkeyMalformed
 	}
 	p, sd, err := s.takeCeremony(ctx, kindPasskeyLogin, raw)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	var found *store.Passkey
 	var owner *pforte.Account
@@ -259,33 +270,34 @@ func (s *Service) FinishPasskeyLogin(ctx context.Context, raw string, body []byt
 			id = owner.ID
 		}
 		s.audit(ctx, pforte.EventSecondFactorFailed, id, client, "passkey")
-		return nil, "", passkeyInvalid
+		return nil, "", 0, passkeyInvalid
 	}
 	if cred.Authenticator.CloneWarning {
 		s.audit(ctx, pforte.EventPasskeyCloneWarn, owner.ID, client, found.Name)
 		if s.Log != nil {
 			s.Log.Warn("passkey sign count did not grow: copied authenticator?", "account", owner.ID, "passkey", found.ID)
 		}
-		return nil, "", passkeyInvalid
+		return nil, "", 0, passkeyInvalid
 	}
 	data, err := json.Marshal(cred)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	now := s.now()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.UsePasskey(ctx, found.ID, string(data), now); err != nil {
+		// The account's row before the passkey's, as a reset takes them.
+		if err := tx.RecordLogin(ctx, owner.ID, now); err != nil {
 			return err
 		}
-		if err := tx.RecordLogin(ctx, owner.ID, now); err != nil {
+		if err := tx.UsePasskey(ctx, found.ID, string(data), now); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, pforte.AuditEntry{At: now, Event: pforte.EventPasskeyLogin, AccountID: owner.ID, Client: client})
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
-	return owner, p.Next, nil
+	return owner, p.Next, found.ID, nil
 }
 
 // RemovePasskey removes one passkey of the account.

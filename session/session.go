@@ -59,13 +59,16 @@ const MethodNewOTP = "otp-new"
 // Password is the hash the sign-in's password was checked against (""
 // when no password was part of it, as with a passkey): the session opens
 // only while it is still the account's, so that a reset or change that
-// commits during the check leaves no session behind.
+// commits during the check leaves no session behind. Passkey is, for a
+// sign-in with a passkey, its id: the session opens only while the
+// passkey is still the account's (a reset removes recent ones).
 type Login struct {
 	Client    string
 	UserAgent string
 	Methods   []string
 	Language  string
 	Password  string
+	Passkey   int64
 }
 
 // Start opens a new session for an account and returns its id (for the
@@ -81,6 +84,11 @@ func (s *Sessions) Start(ctx context.Context, accountID int64, replacing string,
 		// sessions (no deadlock between the two).
 		if l.Password != "" {
 			if err := tx.HoldPassword(ctx, accountID, l.Password); err != nil {
+				return err
+			}
+		}
+		if l.Passkey != 0 {
+			if err := tx.HoldPasskey(ctx, accountID, l.Passkey); err != nil {
 				return err
 			}
 		}

@@ -158,3 +158,31 @@ func TestStartRefusesAChangedPassword(t *testing.T) {
 		}
 	})
 }
+
+// A passkey sign-in gets its session only while the passkey is still the
+// account's: one that a reset removed meanwhile opens nothing.
+func TestStartRefusesARemovedPasskey(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		ctx, db := context.Background(), storetest.Open(t, url)
+		now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+		a := &pforte.Account{Email: "k@example.de", PasswordHash: "h", CreatedAt: now}
+		db.Q().CreateAccount(ctx, a)
+		k := &store.Passkey{AccountID: a.ID, CredentialID: "cred-1", Credential: "{}", Name: "Laptop", CreatedAt: now}
+		if err := db.Q().InsertPasskey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		s := &session.Sessions{DB: db, Idle: 10 * time.Minute, Max: time.Hour, Now: func() time.Time { return now }}
+		if _, err := s.Start(ctx, a.ID, "", session.Login{Methods: []string{"hwk"}, Passkey: k.ID}); err != nil {
+			t.Fatalf("the account's passkey: %v", err)
+		}
+		if err := db.Q().DeletePasskey(ctx, a.ID, k.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Start(ctx, a.ID, "", session.Login{Methods: []string{"hwk"}, Passkey: k.ID}); !errors.Is(err, store.ErrPasswordChanged) {
+			t.Fatalf("a removed passkey: %v", err)
+		}
+		if n, _ := db.Q().CountSessions(ctx, a.ID); n != 1 {
+			t.Errorf("%d sessions, want the first one only", n)
+		}
+	})
+}

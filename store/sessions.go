@@ -116,18 +116,43 @@ var ErrPasswordChanged = errors.New("store: the password changed during the sign
 // hash and holds the account's row until tx ends, so that a reset or
 // change waits for tx (and then ends what tx opened) or, committed
 // first, makes this ErrPasswordChanged. SQLite's write transactions run
-// one at a time already; PostgreSQL locks the row.
+// one at a time already; PostgreSQL locks the row (as an UPDATE that
+// leaves the key alone does: new rows that refer to the account may
+// still be written meanwhile). This relies on READ COMMITTED, PostgreSQL's
+// default, under which a waiting reset sees what this committed.
 func (tx *Tx) HoldPassword(ctx context.Context, accountID int64, hash string) error {
-	q := `SELECT 1 FROM accounts WHERE id = $1 AND password_hash = $2`
-	if tx.dialect == Postgres {
-		q += ` FOR UPDATE`
-	}
+	q := `SELECT 1 FROM accounts WHERE id = $1 AND password_hash = $2` + tx.lockRow()
 	var one int
 	err := tx.q.QueryRowContext(ctx, q, accountID, hash).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) || hash == "" {
 		return ErrPasswordChanged
 	}
 	return err
+}
+
+// HoldPasskey is HoldPassword for a sign-in with a passkey: the account's
+// row held, the passkey still the account's (a reset removes those added
+// in the last hours).
+func (tx *Tx) HoldPasskey(ctx context.Context, accountID, passkeyID int64) error {
+	var one int
+	err := tx.q.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = $1`+tx.lockRow(), accountID).Scan(&one)
+	if err == nil {
+		err = tx.q.QueryRowContext(ctx, `SELECT 1 FROM passkeys WHERE id = $1 AND account_id = $2`, passkeyID, accountID).Scan(&one)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrPasswordChanged
+	}
+	return err
+}
+
+// lockRow is what a SELECT of one account's row adds to hold it until the
+// transaction ends (PostgreSQL; SQLite's write transactions run one at a
+// time already).
+func (tx *Tx) lockRow() string {
+	if tx.dialect == Postgres {
+		return ` FOR NO KEY UPDATE`
+	}
+	return ""
 }
 
 // TouchSession records activity: the idle timeout starts again from now.

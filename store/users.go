@@ -243,6 +243,15 @@ func (tx *Tx) DeleteAccount(ctx context.Context, id int64, e pforte.AuditEntry) 
 // CASCADE, its sessions (their services are sent a logout first), tokens, mails (sent or not), notices and business
 // links; its throttle counters (keyed by address) are deleted here.
 func (tx *Tx) deleteAccounts(ctx context.Context, selectIDs string, args ...any) ([]InactiveAccount, error) {
+	// The accounts' rows first, in the order of their ids, as a sign-in or
+	// a reset takes its account's row before its sessions (no deadlock).
+	if tx.dialect == Postgres {
+		rows, err := tx.q.QueryContext(ctx, `SELECT id FROM accounts WHERE id IN (`+selectIDs+`) ORDER BY id FOR UPDATE`, args...)
+		if err != nil {
+			return nil, err
+		}
+		rows.Close()
+	}
 	// The services learn of the ended sessions before the cascade takes
 	// the tokens: the same accounts as the DELETE below, in this transaction.
 	if _, err := tx.endOIDC(ctx, `account_id IN (`+selectIDs+`)`, args...); err != nil {

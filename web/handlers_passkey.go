@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"pforte"
+	"pforte/mfa"
 )
 
 // The passkey endpoints speak JSON (the WebAuthn JSON serialisation) with
@@ -155,12 +156,15 @@ func (s *Server) handlePasskeyLogin() http.Handler {
 		var next string
 		if err == nil {
 			var a *pforte.Account
-			a, next, err = s.mfa.FinishPasskeyLogin(r.Context(), s.ceremonyID(r), body, s.client(r))
+			var passkey int64
+			a, next, passkey, err = s.mfa.FinishPasskeyLogin(r.Context(), s.ceremonyID(r), body, s.client(r))
 			if err == nil {
 				s.setCeremonyCookie(w, "", -1)
-				id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), sessionLogin(r, s, "hwk"))
+				l := sessionLogin(r, s, "hwk")
+				l.Passkey = passkey
+				id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), l)
 				if err != nil {
-					s.jsonError(w, r, err, false)
+					s.jsonError(w, r, mfa.PasskeyRefused(err), false)
 					return
 				}
 				s.setSessionCookie(w, id)

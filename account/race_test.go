@@ -1,0 +1,72 @@
+package account_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"pforte"
+	"pforte/account"
+	"pforte/store"
+	"pforte/store/storetest"
+)
+
+// A reset that commits while a signed-in attacker's password change or
+// address change is under way (the old password checked, the write not
+// yet done) is not undone: both answer "Das aktuelle Passwort ist falsch."
+// and write nothing. The reset is made to commit in that moment through
+// the service's clock, which the change reads between its check and its
+// transaction.
+func TestChangesDoNotUndoAReset(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		const addr, old, theirs = "opfer@example.de", "Zebra-Mond7!Wolke", "Dieb-Passwort9!Stein"
+		s.Register(ctx, addr, old, "", false, "c")
+		confirm(t, s, addr)
+		a, _ := s.DB.Q().AccountByEmail(ctx, addr)
+		resetNow := func() {
+			t.Helper()
+			if err := s.DB.Q().SetPassword(ctx, a.ID, "owner's new hash", a.PasswordHash, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var armed atomic.Bool
+		s.Now = func() time.Time {
+			if armed.CompareAndSwap(true, false) {
+				resetNow()
+			}
+			return time.Now()
+		}
+		armed.Store(true)
+		err := s.ChangePassword(ctx, a.ID, "", old, theirs, "", false, "attacker")
+		if armed.Load() {
+			t.Fatal("the change never read the clock: the test does not reach the moment it is about")
+		}
+		if pforte.ErrorCode(err) != pforte.InvalidCredentials {
+			t.Errorf("password change after the reset: %v", err)
+		}
+		if got, _ := s.DB.Q().AccountByID(ctx, a.ID); got.PasswordHash != "owner's new hash" {
+			t.Errorf("the attacker's change undid the reset")
+		}
+
+		// The address change: allowed by the old password, asked after the reset.
+		if err := s.DB.Q().SetPassword(ctx, a.ID, a.PasswordHash, "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		checked, err := s.CheckPassword(ctx, a.ID, old, "attacker")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resetNow()
+		if err := s.RequestEmailChange(ctx, checked, "dieb@example.org", "attacker"); pforte.ErrorCode(err) != pforte.InvalidCredentials {
+			t.Errorf("address change after the reset: %v", err)
+		}
+		if toks := tokens(t, s, "dieb@example.org", account.EmailChangePath); len(toks) != 0 {
+			t.Errorf("a link went to the attacker's address")
+		}
+		if err := s.DB.Tx(ctx, func(tx *store.Tx) error { return tx.HoldPassword(ctx, a.ID, "owner's new hash") }); err != nil {
+			t.Errorf("the owner's password: %v", err)
+		}
+	})
+}

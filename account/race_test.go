@@ -12,8 +12,8 @@ import (
 	"pforte/store/storetest"
 )
 
-// A reset that commits while a signed-in attacker's password change or
-// address change is under way (the old password checked, the write not
+// A reset that commits while a signed-in attacker's password change,
+// address change or deletion is under way (the old password checked, the write not
 // yet done) is not undone: both answer "Das aktuelle Passwort ist falsch."
 // and write nothing. The reset is made to commit in that moment through
 // the service's clock, which the change reads between its check and its
@@ -64,6 +64,13 @@ func TestChangesDoNotUndoAReset(t *testing.T) {
 		}
 		if toks := tokens(t, s, "dieb@example.org", account.EmailChangePath); len(toks) != 0 {
 			t.Errorf("a link went to the attacker's address")
+		}
+		// Nor does the old password delete the account after the reset.
+		if err := s.DeleteOwn(ctx, checked, "attacker"); pforte.ErrorCode(err) != pforte.InvalidCredentials {
+			t.Errorf("deletion after the reset: %v", err)
+		}
+		if _, err := s.DB.Q().AccountByID(ctx, a.ID); err != nil {
+			t.Errorf("the account after a refused deletion: %v", err)
 		}
 		if err := s.DB.Tx(ctx, func(tx *store.Tx) error { return tx.HoldPassword(ctx, a.ID, "owner's new hash") }); err != nil {
 			t.Errorf("the owner's password: %v", err)

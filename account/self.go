@@ -160,6 +160,12 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string, client Cli
 func (s *Service) DeleteOwn(ctx context.Context, a *pforte.Account, client Client) error {
 	now := s.now()
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		// The account's row first (as everything that touches an account
+		// takes it), and the password that allowed this must still be the
+		// account's: after a reset the old one deletes nothing.
+		if err := tx.HoldPassword(ctx, a.ID, a.PasswordHash); err != nil {
+			return err
+		}
 		if _, err := tx.Enqueue(ctx, 0, tx.MailIn(ctx, s.Mail, a.ID).SecurityNotice(a.Email, mail.NoticeAccountDeleted, now), now); err != nil {
 			return err
 		}
@@ -168,6 +174,9 @@ func (s *Service) DeleteOwn(ctx context.Context, a *pforte.Account, client Clien
 		}
 		return tx.DeleteAccount(ctx, a.ID, pforte.AuditEntry{At: now, Event: pforte.EventAccountDeleted, Detail: "vom Mitglied selbst"})
 	})
+	if errors.Is(err, store.ErrPasswordChanged) {
+		return wrongCurrent
+	}
 	if err == nil {
 		s.wake()
 	}

@@ -226,3 +226,33 @@ func TestSignInRefusedIsAWrongPassword(t *testing.T) {
 		t.Errorf("other error: %v", got)
 	}
 }
+
+// Right and wrong passwords of one account at once: every answer is a
+// login, a wrong password or a wait, never an internal error (a counter
+// reset by a right password between the two statements of a refused
+// count is counted afresh).
+func TestMixedBurstAnswersEveryLogin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		s.Register(ctx, "gemischt@example.de", "Zebra-Mond7!Wolke", "", false, "c")
+		confirm(t, s, "gemischt@example.de")
+		for round := range 5 {
+			var errs sync.Map
+			codes := parallel(24, func(i int) error {
+				pw := "Falsch-Passwort-1!"
+				if i%3 == 0 {
+					pw = "Zebra-Mond7!Wolke"
+				}
+				_, err := s.Login(ctx, "gemischt@example.de", pw, "c")
+				if err != nil && pforte.ErrorCode(err) != pforte.InvalidCredentials && pforte.ErrorCode(err) != pforte.Throttled {
+					errs.Store(i, err)
+				}
+				return err
+			})
+			errs.Range(func(k, v any) bool {
+				t.Errorf("round %d, login %v: %v (codes %v)", round, k, v, codes)
+				return true
+			})
+		}
+	})
+}

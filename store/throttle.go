@@ -53,6 +53,12 @@ type Rule struct {
 // it is checked. A refused attempt changes nothing; its Counter is the
 // state that refused it.
 func (tx *Tx) Take(ctx context.Context, key string, now time.Time, r Rule) (Counter, bool, error) {
+	return tx.take(ctx, key, now, r, true)
+}
+
+// take is Take; again says whether it may count once more when the
+// counter vanished between its two statements.
+func (tx *Tx) take(ctx context.Context, key string, now time.Time, r Rule, again bool) (Counter, bool, error) {
 	n := now.UnixMilli()
 	args := []any{key, n, n - r.Window.Milliseconds(), r.Free}
 	// The condition under which a counter that exists may count again.
@@ -87,6 +93,11 @@ func (tx *Tx) Take(ctx context.Context, key string, now time.Time, r Rule) (Coun
 		RETURNING count, window_start, last_at`, args...).Scan(&c.Count, &start, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = tx.q.QueryRowContext(ctx, `SELECT count, window_start, last_at FROM throttle WHERE key = $1`, key).Scan(&c.Count, &start, &last)
+		if errors.Is(err, sql.ErrNoRows) && again {
+			// Reset in between (a right password, ResetCounter): count
+			// again, against a fresh counter.
+			return tx.take(ctx, key, now, r, false)
+		}
 		c.WindowStart, c.LastAt = time.UnixMilli(start).UTC(), time.UnixMilli(last).UTC()
 		return c, false, err
 	}

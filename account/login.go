@@ -145,9 +145,10 @@ func SignInRefused(err error) error {
 // logged, not shown: the login itself succeeded.
 func (s *Service) upgradeHash(ctx context.Context, a *pforte.Account, pw string, client Client) {
 	h, err := s.Hasher.Hash(ctx, pw)
+	stored := false
 	if err == nil {
 		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-			if err := tx.RehashPassword(ctx, a.ID, a.PasswordHash, h); err != nil {
+			if stored, err = tx.RehashPassword(ctx, a.ID, a.PasswordHash, h); err != nil || !stored {
 				return err
 			}
 			return audit(ctx, tx, s.now(), pforte.EventPasswordRehashed, a.ID, client, s.Hasher.Params.String())
@@ -157,7 +158,18 @@ func (s *Service) upgradeHash(ctx context.Context, a *pforte.Account, pw string,
 		s.logError("rehash", err)
 		return
 	}
-	a.PasswordHash = h
+	if stored {
+		a.PasswordHash = h
+		return
+	}
+	// Another login of the account rehashed first, or the password was
+	// changed: the session may hold the stored hash only if it is one of
+	// this same password (else the sign-in is refused, as it must be).
+	if cur, err := s.DB.Q().AccountByID(ctx, a.ID); err == nil {
+		if ok, _, err := s.Hasher.Verify(ctx, pw, cur.PasswordHash); err == nil && ok {
+			a.PasswordHash = cur.PasswordHash
+		}
+	}
 }
 
 // auditAlone writes an audit entry outside any transaction (events that

@@ -2,12 +2,16 @@ package account_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"pforte"
 	"pforte/account"
+	"pforte/password"
+	"pforte/session"
 	"pforte/store"
 	"pforte/store/storetest"
 )
@@ -74,6 +78,37 @@ func TestChangesDoNotUndoAReset(t *testing.T) {
 		}
 		if err := s.DB.Tx(ctx, func(tx *store.Tx) error { return tx.HoldPassword(ctx, a.ID, "owner's new hash") }); err != nil {
 			t.Errorf("the owner's password: %v", err)
+		}
+	})
+}
+
+// Two logins of one account at once, right after a change of the argon2
+// parameters: both rehash the password, one of them first. Each gets its
+// session (the other holds the hash the first stored, a hash of the same
+// password), none is refused as if the password had changed.
+func TestConcurrentRehashesKeepTheSignIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		s, ctx := service(t, url, cheap), context.Background()
+		sess := &session.Sessions{DB: s.DB, Idle: 10 * time.Minute, Max: time.Hour}
+		for round := range 6 {
+			addr := fmt.Sprintf("rehash%d@example.de", round)
+			s.Hasher.Params = cheap
+			s.Register(ctx, addr, "Zebra-Mond7!Wolke", "", false, "c")
+			confirm(t, s, addr)
+			s.Hasher.Params = password.Params{Memory: 8 * 1024, Time: 2, Threads: 1} // the new parameters
+			var wg sync.WaitGroup
+			for range 2 {
+				wg.Go(func() {
+					a, err := s.Login(ctx, addr, "Zebra-Mond7!Wolke", "c")
+					if err == nil {
+						_, err = sess.Start(ctx, a.ID, "", session.Login{Password: a.PasswordHash})
+					}
+					if err != nil {
+						t.Errorf("round %d: right password, no session: %v", round, err)
+					}
+				})
+			}
+			wg.Wait()
 		}
 	})
 }

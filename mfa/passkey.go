@@ -149,9 +149,16 @@ func (s *Service) BeginPasskey(ctx context.Context, a *pforte.Account) (*protoco
 	return opts, raw, err
 }
 
+// passkeySessionGone answers a new passkey whose session ended before it
+// was stored (a reset or a logout in between): nothing is stored.
+var passkeySessionGone = &pforte.Error{Code: pforte.SessionExpired,
+	Message: "Ihre Sitzung wurde beendet, bevor der Passkey gespeichert war. Bitte melden Sie sich erneut an."}
+
 // FinishPasskey verifies the new credential body (the browser's JSON) of
-// the ceremony raw and stores it, whole, under name.
-func (s *Service) FinishPasskey(ctx context.Context, a *pforte.Account, raw string, body []byte, name, client string) error {
+// the ceremony raw and stores it, whole, under name, if the session with
+// the hash sessionHash that asked for it is still alive then: a reset
+// that ends it first leaves no new passkey behind.
+func (s *Service) FinishPasskey(ctx context.Context, a *pforte.Account, sessionHash, raw string, body []byte, name, client string) error {
 	if s.WebAuthn == nil {
 		return passkeysOff
 	}
@@ -181,6 +188,11 @@ func (s *Service) FinishPasskey(ctx context.Context, a *pforte.Account, raw stri
 	}
 	now := s.now()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.HoldSession(ctx, a.ID, sessionHash); errors.Is(err, store.ErrNotFound) {
+			return passkeySessionGone
+		} else if err != nil {
+			return err
+		}
 		k := &store.Passkey{AccountID: a.ID, CredentialID: base64.RawURLEncoding.EncodeToString(cred.ID),
 			Credential: string(data), Name: name, CreatedAt: now}
 		if err := tx.InsertPasskey(ctx, k); errors.Is(err, store.ErrExists) {

@@ -104,10 +104,15 @@ func (tx *Tx) ReplaceUnconfirmedPassword(ctx context.Context, id int64, hash str
 }
 
 // RehashPassword replaces the hash of the same password (new parameters),
-// if the stored hash is still old; a concurrent change wins.
-func (tx *Tx) RehashPassword(ctx context.Context, id int64, old, hash string) error {
-	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, hash, id, old)
-	return err
+// if the stored hash is still old, and says whether it did; a concurrent
+// change (or rehash) wins.
+func (tx *Tx) RehashPassword(ctx context.Context, id int64, old, hash string) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, hash, id, old)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // ConfirmAccount marks the address as confirmed (once).

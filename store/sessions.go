@@ -145,6 +145,19 @@ func (tx *Tx) HoldPasskey(ctx context.Context, accountID, passkeyID int64) error
 	return err
 }
 
+// HoldSession is HoldPassword for a change made within a session that
+// proved itself earlier (a passkey added): the account's row held, the
+// session with hash still the account's; ErrNotFound once a reset or a
+// logout ended it.
+func (tx *Tx) HoldSession(ctx context.Context, accountID int64, hash string) error {
+	var one int
+	err := tx.q.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = $1`+tx.lockRow(), accountID).Scan(&one)
+	if err == nil {
+		err = tx.q.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE hash = $1 AND account_id = $2`, hash, accountID).Scan(&one)
+	}
+	return notFound(err)
+}
+
 // lockRow is what a SELECT of one account's row adds to hold it until the
 // transaction ends (PostgreSQL; SQLite's write transactions run one at a
 // time already).

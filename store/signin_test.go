@@ -74,3 +74,26 @@ func TestResetWaitsForASignInThatHoldsThePassword(t *testing.T) {
 		}
 	})
 }
+
+// A change made within a session (a new passkey) holds that session: it
+// is there until a reset or a logout ends it, then ErrNotFound.
+func TestHoldSessionUntilItEnds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, url string) {
+		db, ctx := open(t, url), context.Background()
+		now := time.Now().UTC()
+		a := &pforte.Account{Email: "sitzung@example.de", PasswordHash: "h", CreatedAt: now}
+		must(t, db.Q().CreateAccount(ctx, a))
+		must(t, db.Q().CreateSession(ctx, store.StoredSession{Hash: "lebt", AccountID: a.ID, CreatedAt: now, LastSeenAt: now,
+			ExpiresAt: now.Add(time.Hour)}))
+		must(t, db.Tx(ctx, func(tx *store.Tx) error { return tx.HoldSession(ctx, a.ID, "lebt") }))
+		if err := db.Q().HoldSession(ctx, a.ID+1, "lebt"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another account's session: %v", err)
+		}
+		if _, err := db.Q().DeleteSessionsOf(ctx, a.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.HoldSession(ctx, a.ID, "lebt") }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("an ended session: %v", err)
+		}
+	})
+}

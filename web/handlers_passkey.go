@@ -107,7 +107,7 @@ func (s *Server) handlePasskeyAdd() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := jsonBody(r)
 		if err == nil {
-			err = s.mfa.FinishPasskey(r.Context(), authOf(r).Account, s.ceremonyID(r), body, s.browserInWords(langOf(r), r.UserAgent()), s.client(r))
+			err = s.mfa.FinishPasskey(r.Context(), authOf(r).Account, authOf(r).SessionHash, s.ceremonyID(r), body, s.browserInWords(langOf(r), r.UserAgent()), s.client(r))
 		}
 		s.setCeremonyCookie(w, "", -1)
 		if err != nil {

@@ -131,11 +131,11 @@ func (s *Service) Login(ctx context.Context, email, pw string, client Client) (*
 }
 
 // SignInRefused is err for the member: a sign-in whose password was
-// changed (reset) while it was being checked (store.ErrPasswordChanged)
+// changed (reset) while it was being checked (store.ErrCredentialChanged)
 // proved a password that is no longer the account's, and is answered as
 // a wrong password.
 func SignInRefused(err error) error {
-	if errors.Is(err, store.ErrPasswordChanged) {
+	if errors.Is(err, store.ErrCredentialChanged) {
 		return invalidCredentials
 	}
 	return err

@@ -166,7 +166,7 @@ func (s *Service) ChangePassword(ctx context.Context, accountID int64, keepSessi
 		}
 		return audit(ctx, tx, now, pforte.EventPasswordChanged, a.ID, client, "")
 	})
-	if errors.Is(err, store.ErrPasswordChanged) {
+	if errors.Is(err, store.ErrCredentialChanged) {
 		return wrongCurrent
 	}
 	if err == nil {

@@ -82,7 +82,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, a *pforte.Account, new
 		}
 		return audit(ctx, tx, now, pforte.EventEmailChangeAsked, a.ID, client, "")
 	})
-	if errors.Is(err, store.ErrPasswordChanged) {
+	if errors.Is(err, store.ErrCredentialChanged) {
 		return wrongCurrent
 	}
 	if err == nil {
@@ -174,7 +174,7 @@ func (s *Service) DeleteOwn(ctx context.Context, a *pforte.Account, client Clien
 		}
 		return tx.DeleteAccount(ctx, a.ID, pforte.AuditEntry{At: now, Event: pforte.EventAccountDeleted, Detail: "vom Mitglied selbst"})
 	})
-	if errors.Is(err, store.ErrPasswordChanged) {
+	if errors.Is(err, store.ErrCredentialChanged) {
 		return wrongCurrent
 	}
 	if err == nil {

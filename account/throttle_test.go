@@ -218,7 +218,7 @@ func TestRightPasswordForgetsTheFailures(t *testing.T) {
 // A sign-in whose password changed while it was checked is answered as a
 // wrong password; other errors pass.
 func TestSignInRefusedIsAWrongPassword(t *testing.T) {
-	if got := account.SignInRefused(store.ErrPasswordChanged); pforte.ErrorCode(got) != pforte.InvalidCredentials {
+	if got := account.SignInRefused(store.ErrCredentialChanged); pforte.ErrorCode(got) != pforte.InvalidCredentials {
 		t.Errorf("password changed: %v", got)
 	}
 	other := fmt.Errorf("some failure")

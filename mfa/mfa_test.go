@@ -294,7 +294,7 @@ func TestPasswordResetEndsPendingLogins(t *testing.T) {
 		if _, _, err := s.CompleteLogin(ctx, raw, clk.code(secret), "test"); !mfa.LoginGone(err) {
 			t.Fatalf("the second factor after a reset: %v", err)
 		}
-		if _, err := s.BeginLogin(ctx, a.ID, a.PasswordHash, ""); !errors.Is(err, store.ErrPasswordChanged) {
+		if _, err := s.BeginLogin(ctx, a.ID, a.PasswordHash, ""); !errors.Is(err, store.ErrCredentialChanged) {
 			t.Fatalf("a login that checked the old password: %v", err)
 		}
 	})

@@ -232,9 +232,9 @@ func (s *Service) BeginPasskeyLogin(ctx context.Context, next, client string) (*
 
 // PasskeyRefused is err for the member: a passkey sign-in whose passkey
 // went (a reset removed it) before its session opened
-// (store.ErrPasswordChanged) is answered as an unknown passkey.
+// (store.ErrCredentialChanged) is answered as an unknown passkey.
 func PasskeyRefused(err error) error {
-	if errors.Is(err, store.ErrPasswordChanged) {
+	if errors.Is(err, store.ErrCredentialChanged) {
 		return passkeyInvalid
 	}
 	return err

@@ -28,7 +28,7 @@ func LoginGone(err error) bool { return err == loginGone }
 // next; it returns the secret for the cookie. No session exists before
 // the second factor. A reset or change of the password ends the pending
 // login (store.DeleteSessionsOf); one that committed during the check
-// makes this store.ErrPasswordChanged.
+// makes this store.ErrCredentialChanged.
 func (s *Service) BeginLogin(ctx context.Context, accountID int64, passwordHash, next string) (string, error) {
 	raw, hash := pforte.NewSecret()
 	now := s.now()

@@ -75,7 +75,7 @@ type Login struct {
 // cookie). replacing, the id of the browser's previous session if any, is
 // ended: every login gets a new id (no session fixation). The sign-in's
 // language is kept in the same transaction; a sign-in whose password
-// changed meanwhile gets store.ErrPasswordChanged and no session.
+// changed meanwhile gets store.ErrCredentialChanged and no session.
 func (s *Sessions) Start(ctx context.Context, accountID int64, replacing string, l Login) (string, error) {
 	raw, hash := pforte.NewSecret()
 	now := s.now()

@@ -147,7 +147,7 @@ func TestStartRefusesAChangedPassword(t *testing.T) {
 			t.Fatal(err)
 		}
 		before, _ := db.Q().CountSessions(ctx, a.ID)
-		if _, err := s.Start(ctx, a.ID, "", session.Login{Password: "alt", Language: "de"}); !errors.Is(err, store.ErrPasswordChanged) {
+		if _, err := s.Start(ctx, a.ID, "", session.Login{Password: "alt", Language: "de"}); !errors.Is(err, store.ErrCredentialChanged) {
 			t.Fatalf("the old password after a reset: %v", err)
 		}
 		if n, _ := db.Q().CountSessions(ctx, a.ID); n != before {
@@ -178,7 +178,7 @@ func TestStartRefusesARemovedPasskey(t *testing.T) {
 		if err := db.Q().DeletePasskey(ctx, a.ID, k.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Start(ctx, a.ID, "", session.Login{Methods: []string{"hwk"}, Passkey: k.ID}); !errors.Is(err, store.ErrPasswordChanged) {
+		if _, err := s.Start(ctx, a.ID, "", session.Login{Methods: []string{"hwk"}, Passkey: k.ID}); !errors.Is(err, store.ErrCredentialChanged) {
 			t.Fatalf("a removed passkey: %v", err)
 		}
 		if n, _ := db.Q().CountSessions(ctx, a.ID); n != 1 {

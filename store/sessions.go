@@ -108,24 +108,23 @@ func (tx *Tx) SessionWithAccount(ctx context.Context, hash string) (*StoredSessi
 	return &s, acct.account(), nil
 }
 
-// ErrPasswordChanged says that the account's password is no longer the
-// one a sign-in checked: a reset or change committed in between.
-var ErrPasswordChanged = errors.New("store: the password changed during the sign-in")
+// ErrCredentialChanged says that the password or passkey a sign-in proved
+// is no longer the account's: a reset or change committed in between.
+var ErrCredentialChanged = errors.New("store: the credential changed during the sign-in")
 
 // HoldPassword checks within tx that the account's password hash is still
 // hash and holds the account's row until tx ends, so that a reset or
 // change waits for tx (and then ends what tx opened) or, committed
-// first, makes this ErrPasswordChanged. SQLite's write transactions run
-// one at a time already; PostgreSQL locks the row (as an UPDATE that
-// leaves the key alone does: new rows that refer to the account may
-// still be written meanwhile). This relies on READ COMMITTED, PostgreSQL's
-// default, under which a waiting reset sees what this committed.
+// first, makes this ErrCredentialChanged (lockAccount). This relies on
+// READ COMMITTED, PostgreSQL's default, under which a waiting reset sees
+// what this committed.
 func (tx *Tx) HoldPassword(ctx context.Context, accountID int64, hash string) error {
-	q := `SELECT 1 FROM accounts WHERE id = $1 AND password_hash = $2` + tx.lockRow()
-	var one int
-	err := tx.q.QueryRowContext(ctx, q, accountID, hash).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) || hash == "" {
-		return ErrPasswordChanged
+	if hash == "" {
+		return ErrCredentialChanged // no password: nothing to hold
+	}
+	err := tx.lockAccount(ctx, accountID, `AND password_hash = $2`, hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrCredentialChanged
 	}
 	return err
 }
@@ -134,13 +133,12 @@ func (tx *Tx) HoldPassword(ctx context.Context, accountID int64, hash string) er
 // row held, the passkey still the account's (a reset removes those added
 // in the last hours).
 func (tx *Tx) HoldPasskey(ctx context.Context, accountID, passkeyID int64) error {
-	var one int
-	err := tx.q.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = $1`+tx.lockRow(), accountID).Scan(&one)
+	err := tx.lockAccount(ctx, accountID, "")
 	if err == nil {
-		err = tx.q.QueryRowContext(ctx, `SELECT 1 FROM passkeys WHERE id = $1 AND account_id = $2`, passkeyID, accountID).Scan(&one)
+		err = tx.exists(ctx, `SELECT 1 FROM passkeys WHERE id = $1 AND account_id = $2`, passkeyID, accountID)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return ErrPasswordChanged
+		return ErrCredentialChanged
 	}
 	return err
 }
@@ -150,22 +148,30 @@ func (tx *Tx) HoldPasskey(ctx context.Context, accountID, passkeyID int64) error
 // session with hash still the account's; ErrNotFound once a reset or a
 // logout ended it.
 func (tx *Tx) HoldSession(ctx context.Context, accountID int64, hash string) error {
-	var one int
-	err := tx.q.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE id = $1`+tx.lockRow(), accountID).Scan(&one)
+	err := tx.lockAccount(ctx, accountID, "")
 	if err == nil {
-		err = tx.q.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE hash = $1 AND account_id = $2`, hash, accountID).Scan(&one)
+		err = tx.exists(ctx, `SELECT 1 FROM sessions WHERE hash = $1 AND account_id = $2`, hash, accountID)
 	}
 	return notFound(err)
 }
 
-// lockRow is what a SELECT of one account's row adds to hold it until the
-// transaction ends (PostgreSQL; SQLite's write transactions run one at a
-// time already).
-func (tx *Tx) lockRow() string {
+// lockAccount holds the row of account $1 (if it meets cond, over args
+// from $2) until tx ends; sql.ErrNoRows if there is none. PostgreSQL locks
+// it as an UPDATE that leaves the key alone does; SQLite's write
+// transactions run one at a time already.
+func (tx *Tx) lockAccount(ctx context.Context, accountID int64, cond string, args ...any) error {
+	q := `SELECT 1 FROM accounts WHERE id = $1 ` + cond
 	if tx.dialect == Postgres {
-		return ` FOR NO KEY UPDATE`
+		q += ` FOR NO KEY UPDATE`
 	}
-	return ""
+	return tx.exists(ctx, q, append([]any{accountID}, args...)...)
+}
+
+// exists runs the query q, which selects one column; sql.ErrNoRows if it
+// finds no row.
+func (tx *Tx) exists(ctx context.Context, q string, args ...any) error {
+	var one int
+	return tx.q.QueryRowContext(ctx, q, args...).Scan(&one)
 }
 
 // TouchSession records activity: the idle timeout starts again from now.

@@ -65,11 +65,11 @@ func TestResetWaitsForASignInThatHoldsThePassword(t *testing.T) {
 			t.Errorf("another kind of pending step (no account's) went with the reset: %v", err)
 		}
 		// Afterwards the old password holds nothing, the new one does.
-		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.HoldPassword(ctx, a.ID, "alt") }); !errors.Is(err, store.ErrPasswordChanged) {
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.HoldPassword(ctx, a.ID, "alt") }); !errors.Is(err, store.ErrCredentialChanged) {
 			t.Errorf("the old password after the reset: %v", err)
 		}
 		must(t, db.Tx(ctx, func(tx *store.Tx) error { return tx.HoldPassword(ctx, a.ID, "neu") }))
-		if err := db.Q().HoldPassword(ctx, a.ID, ""); !errors.Is(err, store.ErrPasswordChanged) {
+		if err := db.Q().HoldPassword(ctx, a.ID, ""); !errors.Is(err, store.ErrCredentialChanged) {
 			t.Errorf("an empty hash (no password) holds nothing: %v", err)
 		}
 	})

@@ -106,9 +106,7 @@ func (s *Server) askPasskey(w http.ResponseWriter, r *http.Request, a *pforte.Ac
 // signIn starts a session for a with the sign-in methods and sends the
 // browser on to next (or /konto).
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, a *pforte.Account, next string, methods ...string) {
-	l := sessionLogin(r, s, methods...)
-	l.Password = a.PasswordHash
-	id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), l)
+	id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), passwordLogin(r, s, a, methods...))
 	if err != nil {
 		s.renderError(w, r, account.SignInRefused(err))
 		return
@@ -124,6 +122,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, a *pforte.Accoun
 // session keeps the page's language for the mails (they follow the pages).
 func sessionLogin(r *http.Request, s *Server, methods ...string) session.Login {
 	return session.Login{Client: s.client(r), UserAgent: r.UserAgent(), Methods: methods, Language: string(langOf(r))}
+}
+
+// passwordLogin is sessionLogin for a sign-in that checked a's password:
+// the session opens only while it is still the account's.
+func passwordLogin(r *http.Request, s *Server, a *pforte.Account, methods ...string) session.Login {
+	l := sessionLogin(r, s, methods...)
+	l.Password = a.PasswordHash
+	return l
 }
 
 func (s *Server) handleSecondFactorForm() http.Handler {
@@ -252,9 +258,7 @@ func (s *Server) handleFactorOn() http.Handler {
 				if au.Session.SecondFactor() {
 					shown = "otp"
 				}
-				l := sessionLogin(r, s, "pwd", shown)
-				l.Password = a.PasswordHash
-				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, l)
+				id, err := s.sessions.Start(r.Context(), a.ID, au.SessionID, passwordLogin(r, s, a, "pwd", shown))
 				if err != nil {
 					s.renderError(w, r, account.SignInRefused(err))
 					return
@@ -287,9 +291,7 @@ func (s *Server) handleFactorOff() http.Handler {
 		if st := authOf(r).Session; st != nil && st.HasMethod("hwk") {
 			methods = []string{"hwk"}
 		}
-		l := sessionLogin(r, s, methods...)
-		l.Password = a.PasswordHash
-		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), l)
+		id, err := s.sessions.Start(r.Context(), a.ID, s.sessionID(r), passwordLogin(r, s, a, methods...))
 		if err != nil {
 			s.renderError(w, r, account.SignInRefused(err))
 			return

@@ -167,6 +167,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	base := measure(o.pageClients, o.duration, func() error { _, err := get(signedIn, "http://"+ln.Addr().String()+"/"); return err })
 	cpu := o.cpu()
 	konto := measure(o.pageClients, o.duration, func() error { _, err := get(signedIn, o.url+"/konto"); return err })
+	cpu.stop()
 	fmt.Fprintf(out, "bare handler   %d clients: %s\n", o.pageClients, base)
 	fmt.Fprintf(out, "GET /konto     %d clients: %s%s\n", o.pageClients, konto, cpu.per(konto.n, func(d time.Duration) string {
 		return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
@@ -212,7 +213,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 type cpuMark struct {
 	o          options
 	server, db time.Duration
-	stopped    bool
 }
 
 func (o options) cpu() *cpuMark {
@@ -221,18 +221,15 @@ func (o options) cpu() *cpuMark {
 
 // stop ends the run: from now on the mark holds the CPU time used in it.
 func (m *cpuMark) stop() {
-	m.server, m.db, m.stopped = procCPU(m.o.pid)-m.server, namedCPU(m.o.dbProcess)-m.db, true
+	m.server, m.db = procCPU(m.o.pid)-m.server, namedCPU(m.o.dbProcess)-m.db
 }
 
-// per says the CPU time of the run per request of n: the server's said
-// by say, the database's in µs (", server CPU per request X (+ Y µs of
-// postgres)").
+// per says the CPU time of the stopped run per request of n: the
+// server's said by say, the database's in µs (", server CPU per request X
+// (+ Y µs of postgres)").
 func (m *cpuMark) per(n int, say func(time.Duration) string) string {
 	if (m.o.pid == 0 && m.o.dbProcess == "") || n == 0 {
 		return ""
-	}
-	if !m.stopped {
-		m.stop()
 	}
 	var line string
 	if m.o.pid != 0 {
